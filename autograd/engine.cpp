@@ -1,0 +1,221 @@
+// The reverse-mode engine: a topological walk on an explicit stack, gradient accumulation per node,
+// and release of saved values as the walk goes.
+#include "autograd/engine.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <stdexcept>
+#include <string>
+
+#include "autograd/factory.hpp"
+#include "autograd/grad_mode.hpp"
+#include "autograd/ops.hpp"
+
+namespace xgrad {
+
+namespace {
+
+std::atomic<std::uint64_t> next_visit_mark{1};
+
+// Restores grad mode and empties the per-node buffers however the walk ends.
+class WalkScope {
+ public:
+  WalkScope(bool create_graph, const std::vector<std::shared_ptr<Node>>& order,
+            void (*clear)(Node&))
+      : previous_(GradMode::is_enabled()), order_(order), clear_(clear) {
+    GradMode::set_enabled(create_graph);
+  }
+  ~WalkScope() {
+    for (const auto& node : order_) clear_(*node);
+    GradMode::set_enabled(previous_);
+  }
+
+ private:
+  bool previous_;
+  const std::vector<std::shared_ptr<Node>>& order_;
+  void (*clear_)(Node&);
+};
+
+std::string describe_gradient(const Tensor& g) {
+  return std::string(dtype_name(g.dtype())) + " " + format_shape(g.shape());
+}
+
+}  // namespace
+
+std::vector<std::shared_ptr<Node>> Engine::topological_order(
+    const std::vector<std::shared_ptr<Node>>& roots) {
+  // Recursive idea:
+  //   void visit(Node* n) { if (seen(n)) return; mark(n);
+  //                         for (Node* in : n->next_edges()) visit(in); post.push_back(n); }
+  // Here the call stack is an explicit vector of (node, next input) frames, so depth is unbounded.
+  const std::uint64_t mark = next_visit_mark.fetch_add(1);
+  struct Frame {
+    Node* node;
+    std::size_t next_input;
+  };
+  std::vector<Frame> stack;
+  std::vector<std::shared_ptr<Node>> post_order;
+  for (const auto& root : roots) {
+    if (!root || root->visit_mark_ == mark) continue;
+    root->visit_mark_ = mark;
+    stack.push_back({root.get(), 0});
+    while (!stack.empty()) {
+      Frame& frame = stack.back();
+      const auto& edges = frame.node->next_edges_;
+      if (frame.next_input < edges.size()) {
+        Node* input = edges[frame.next_input++].get();
+        if (input && input->visit_mark_ != mark) {
+          input->visit_mark_ = mark;
+          stack.push_back({input, 0});
+        }
+      } else {
+        post_order.push_back(frame.node->shared_from_this());
+        stack.pop_back();
+      }
+    }
+  }
+  std::reverse(post_order.begin(), post_order.end());
+  for (std::size_t i = 0; i < post_order.size(); ++i) post_order[i]->topo_index_ = i;
+  return post_order;
+}
+
+std::vector<Tensor> Engine::run(const std::vector<Tensor>& outputs,
+                                const std::vector<Tensor>& grad_outputs, bool keep_graph,
+                                bool create_graph, const std::vector<Tensor>& captures,
+                                bool allow_unused) {
+  if (!grad_outputs.empty() && grad_outputs.size() != outputs.size()) {
+    throw std::invalid_argument("backward: got " + std::to_string(grad_outputs.size()) +
+                                " gradients for " + std::to_string(outputs.size()) + " tensors");
+  }
+  // Each output's node and the gradient that starts there.
+  std::vector<std::shared_ptr<Node>> roots;
+  std::vector<Tensor> seeds;
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    const Tensor& out = outputs[i];
+    if (!out.defined()) throw std::invalid_argument("backward: tensor is undefined");
+    if (!out.requires_grad()) {
+      throw std::runtime_error("backward: tensor of shape " + format_shape(out.shape()) +
+                               " does not require grad and has no grad_fn");
+    }
+    Tensor seed = grad_outputs.empty() ? Tensor() : grad_outputs[i];
+    if (!seed.defined()) {
+      if (out.numel() != 1) {
+        throw std::runtime_error("backward: tensor of shape " + format_shape(out.shape()) +
+                                 " is not a scalar; pass a gradient of that shape");
+      }
+      seed = ones(out.shape(), out.dtype());
+    } else if (seed.shape() != out.shape() || seed.dtype() != out.dtype()) {
+      throw std::invalid_argument("backward: gradient is " + describe_gradient(seed) +
+                                  ", tensor is " + describe_gradient(out));
+    }
+    roots.push_back(detail::edge_to(out));
+    seeds.push_back(seed);
+  }
+
+  const std::vector<std::shared_ptr<Node>> order = topological_order(roots);
+  WalkScope scope(create_graph, order, [](Node& n) { n.grad_buffer_ = Tensor(); });
+
+  // With captures, only nodes on a path to a captured tensor run, and no leaf's .grad changes.
+  const bool capturing = !captures.empty();
+  std::vector<Node*> capture_nodes;
+  std::vector<Tensor> captured(captures.size());
+  std::vector<char> needed(order.size(), !capturing);
+  if (capturing) {
+    for (const Tensor& c : captures) {
+      const std::shared_ptr<Node> node = c.requires_grad() ? detail::edge_to(c) : nullptr;
+      const bool reached =
+          node && node->topo_index_ < order.size() && order[node->topo_index_].get() == node.get();
+      if (!reached && !allow_unused) {
+        throw std::invalid_argument("grad: input " + std::to_string(capture_nodes.size()) +
+                                    " of shape " + format_shape(c.shape()) +
+                                    " is not used by the outputs; pass allow_unused=true");
+      }
+      capture_nodes.push_back(reached ? node.get() : nullptr);
+      if (reached) needed[node->topo_index_] = 1;
+    }
+    // Inputs come after their consumers in `order`, so walk it backwards.
+    for (std::size_t i = order.size(); i-- > 0;) {
+      for (const auto& edge : order[i]->next_edges_) {
+        if (edge && needed[edge->topo_index_]) needed[i] = 1;
+      }
+    }
+  }
+
+  for (std::size_t i = 0; i < roots.size(); ++i) {
+    Tensor& buffer = roots[i]->grad_buffer_;
+    buffer = buffer.defined() ? add(buffer, seeds[i]) : seeds[i];
+  }
+
+  for (std::size_t index = 0; index < order.size(); ++index) {
+    Node& node = *order[index];
+    Tensor grad_output = std::move(node.grad_buffer_);
+    node.grad_buffer_ = Tensor();
+    if (capturing) {
+      for (std::size_t c = 0; c < captures.size(); ++c) {
+        if (capture_nodes[c] == &node) captured[c] = grad_output;
+      }
+    }
+    const bool is_leaf = dynamic_cast<AccumulateGrad*>(&node) != nullptr;
+    if (!grad_output.defined() || !needed[index] || (capturing && is_leaf)) {
+      if (!keep_graph) node.release();
+      continue;
+    }
+    if (node.released()) {
+      throw std::runtime_error(
+          "backward: trying to backward through the graph a second time (the saved values of '" +
+          node.name() + "' were freed); pass retain_graph=true to the first backward");
+    }
+    Gradients grads = node.apply(grad_output);
+    const auto& edges = node.next_edges_;
+    if (!is_leaf && grads.size() != edges.size()) {
+      throw std::logic_error("backward of '" + node.name() + "' returned " +
+                             std::to_string(grads.size()) + " gradients for " +
+                             std::to_string(edges.size()) + " inputs");
+    }
+    for (std::size_t e = 0; e < grads.size(); ++e) {
+      Node* input = edges[e].get();
+      Tensor& g = grads[e];
+      if (!input || !g.defined()) continue;
+      if (g.shape() != input->output_shape_ || g.dtype() != input->output_dtype_) {
+        throw std::logic_error("backward of '" + node.name() + "' returned a gradient of " +
+                               describe_gradient(g) + " for input " + std::to_string(e) +
+                               ", which is " + dtype_name(input->output_dtype_) + " " +
+                               format_shape(input->output_shape_));
+      }
+      Tensor& buffer = input->grad_buffer_;
+      buffer = buffer.defined() ? add(buffer, g) : std::move(g);
+    }
+    if (!keep_graph) node.release();
+  }
+  // A captured tensor that the walk reached but no gradient flowed into has a zero gradient.
+  for (std::size_t c = 0; c < captures.size(); ++c) {
+    if (capture_nodes[c] && !captured[c].defined()) {
+      captured[c] = zeros(captures[c].shape(), captures[c].dtype());
+    }
+  }
+  return captured;
+}
+
+namespace autograd {
+
+void backward(const std::vector<Tensor>& tensors, const std::vector<Tensor>& grad_tensors,
+              bool retain_graph, bool create_graph) {
+  Engine::run(tensors, grad_tensors, retain_graph || create_graph, create_graph, {});
+}
+
+std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
+                         const std::vector<Tensor>& grad_outputs, bool retain_graph,
+                         bool create_graph, bool allow_unused) {
+  if (inputs.empty()) throw std::invalid_argument("grad: no inputs given");
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    if (!inputs[i].defined() || !inputs[i].requires_grad()) {
+      throw std::invalid_argument("grad: input " + std::to_string(i) + " does not require grad");
+    }
+  }
+  return Engine::run(outputs, grad_outputs, retain_graph || create_graph, create_graph, inputs,
+                     allow_unused);
+}
+
+}  // namespace autograd
+
+}  // namespace xgrad

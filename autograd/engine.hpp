@@ -1,0 +1,48 @@
+// The reverse-mode engine: backward() over several outputs and grad(), the functional form that
+// returns gradients instead of accumulating them (torch.autograd.backward / torch.autograd.grad).
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "autograd/node.hpp"
+#include "autograd/tensor.hpp"
+
+namespace xgrad {
+
+/// Runs backward passes; its static functions are the engine's whole interface.
+class Engine {
+ public:
+  /// Nodes reachable from `roots`, each before all of its inputs (outputs first).
+  static std::vector<std::shared_ptr<Node>> topological_order(
+      const std::vector<std::shared_ptr<Node>>& roots);
+
+  /// Backpropagates grad_outputs[i] from outputs[i]. With `captures` empty, accumulates into the
+  /// leaves' .grad(); otherwise returns the gradient reaching each captured tensor and touches no
+  /// .grad(); a captured tensor the outputs do not depend on throws std::invalid_argument before
+  /// anything runs, unless allow_unused (then its entry is undefined). keep_graph leaves saved
+  /// values in place for another backward.
+  static std::vector<Tensor> run(const std::vector<Tensor>& outputs,
+                                 const std::vector<Tensor>& grad_outputs, bool keep_graph,
+                                 bool create_graph, const std::vector<Tensor>& captures,
+                                 bool allow_unused = false);
+};
+
+namespace autograd {
+
+/// Accumulates the gradients of `tensors` (weighted by `grad_tensors`, which may be empty or hold
+/// undefined entries for scalars) into every leaf that requires grad.
+void backward(const std::vector<Tensor>& tensors, const std::vector<Tensor>& grad_tensors = {},
+              bool retain_graph = false, bool create_graph = false);
+
+/// The gradients of `outputs` with respect to `inputs`, returned rather than accumulated. With
+/// create_graph the results carry a graph of their own (for Hessian-vector products and gradient
+/// penalties). An input that no output depends on throws std::invalid_argument unless allow_unused,
+/// which returns an undefined Tensor for it.
+std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
+                         const std::vector<Tensor>& grad_outputs = {}, bool retain_graph = false,
+                         bool create_graph = false, bool allow_unused = false);
+
+}  // namespace autograd
+
+}  // namespace xgrad

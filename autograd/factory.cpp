@@ -1,0 +1,81 @@
+// Tensor factories. Random values are drawn in float64 and rounded once to the tensor's dtype.
+#include "autograd/factory.hpp"
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+namespace xgrad {
+
+namespace {
+
+template <class Fill>
+Tensor make(const Shape& shape, Dtype dtype, bool requires_grad, Fill fill) {
+  return dispatch(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    auto values = xt::xarray<T>::from_shape(shape);
+    T* out = values.data();
+    for (std::size_t i = 0; i < values.size(); ++i) out[i] = static_cast<T>(fill(i));
+    return Tensor(std::move(values), requires_grad);
+  });
+}
+
+}  // namespace
+
+Tensor full(const Shape& shape, double value, Dtype dtype, bool requires_grad) {
+  return make(shape, dtype, requires_grad, [value](std::size_t) { return value; });
+}
+Tensor zeros(const Shape& shape, Dtype dtype, bool requires_grad) {
+  return full(shape, 0.0, dtype, requires_grad);
+}
+Tensor ones(const Shape& shape, Dtype dtype, bool requires_grad) {
+  return full(shape, 1.0, dtype, requires_grad);
+}
+Tensor zeros_like(const Tensor& like) {
+  return zeros(like.shape(), like.dtype());
+}
+Tensor ones_like(const Tensor& like) {
+  return ones(like.shape(), like.dtype());
+}
+Tensor scalar_tensor(double value, Dtype dtype, bool requires_grad) {
+  return full({}, value, dtype, requires_grad);
+}
+
+Tensor arange(double start, double stop, double step, Dtype dtype) {
+  if (step == 0 || !std::isfinite(step) || !std::isfinite(start) || !std::isfinite(stop)) {
+    throw std::invalid_argument("arange: need finite start, stop and a non-zero step; got start " +
+                                std::to_string(start) + ", stop " + std::to_string(stop) +
+                                ", step " + std::to_string(step));
+  }
+  const double count = std::ceil((stop - start) / step);
+  const std::size_t n = count > 0 ? static_cast<std::size_t>(count) : 0;
+  return make({n}, dtype, false, [&](std::size_t i) { return start + step * i; });
+}
+
+Tensor eye(std::size_t n, Dtype dtype) {
+  return make({n, n}, dtype, false, [n](std::size_t i) { return i / n == i % n ? 1.0 : 0.0; });
+}
+
+Tensor rand(const Shape& shape, Generator& generator, Dtype dtype) {
+  return make(shape, dtype, false, [&](std::size_t) { return generator.uniform(); });
+}
+Tensor rand(const Shape& shape, Dtype dtype) {
+  return rand(shape, default_generator(), dtype);
+}
+
+Tensor randn(const Shape& shape, Generator& generator, Dtype dtype) {
+  return make(shape, dtype, false, [&](std::size_t) { return generator.normal(); });
+}
+Tensor randn(const Shape& shape, Dtype dtype) {
+  return randn(shape, default_generator(), dtype);
+}
+
+Tensor uniform(const Shape& shape, double low, double high, Generator& generator, Dtype dtype) {
+  if (!(low < high) || !std::isfinite(low) || !std::isfinite(high)) {
+    throw std::invalid_argument("uniform: need finite low < high; got low " + std::to_string(low) +
+                                ", high " + std::to_string(high));
+  }
+  return make(shape, dtype, false, [&](std::size_t) { return generator.uniform(low, high); });
+}
+
+}  // namespace xgrad

@@ -1,0 +1,106 @@
+// Graph nodes: construction, iterative teardown, gradient accumulation at leaves, and attaching an
+// op's output to its node.
+#include "autograd/node.hpp"
+
+#include <stdexcept>
+
+#include "autograd/ops.hpp"
+
+namespace xgrad {
+
+Node::Node(std::string name, std::vector<std::shared_ptr<Node>> next_edges, Shape output_shape,
+           Dtype output_dtype)
+    : name_(std::move(name)),
+      next_edges_(std::move(next_edges)),
+      output_shape_(std::move(output_shape)),
+      output_dtype_(output_dtype) {}
+
+Node::~Node() {
+  // Recursive idea: each node's destructor destroys its edges, whose destructors destroy theirs...
+  // which overflows the stack on a deep chain. Instead, move the edges of every node we own alone
+  // onto a local stack before it dies, so each destructor finds no edges of its own to follow.
+  std::vector<std::shared_ptr<Node>> stack = std::move(next_edges_);
+  while (!stack.empty()) {
+    std::shared_ptr<Node> node = std::move(stack.back());
+    stack.pop_back();
+    if (node && node.use_count() == 1) {
+      for (auto& edge : node->next_edges_) stack.push_back(std::move(edge));
+      node->next_edges_.clear();
+    }
+  }
+}
+
+void Node::release() {
+  release_saved();
+  next_edges_.clear();
+  released_ = true;
+}
+
+AccumulateGrad::AccumulateGrad(const Tensor& leaf)
+    : Node("AccumulateGrad", {}, leaf.shape(), leaf.dtype()), variable_(leaf.impl()) {}
+
+Tensor AccumulateGrad::variable() const {
+  return Tensor(variable_.lock());
+}
+
+Gradients AccumulateGrad::apply(const Tensor& grad_output) {
+  auto leaf = variable_.lock();
+  if (!leaf) return {};  // the leaf is gone; nobody can read its gradient
+  if (GradMode::is_enabled()) {
+    // create_graph: keep the gradient's own graph so it can be differentiated again.
+    leaf->grad = leaf->grad ? add(Tensor(leaf->grad), grad_output).impl() : grad_output.impl();
+    return {};
+  }
+  if (!leaf->grad) {
+    // Take the incoming buffer if nothing else can see it, else a copy we may later add into.
+    const bool sole =
+        grad_output.impl().use_count() == 1 && grad_output.impl()->storage.use_count() == 1;
+    leaf->grad = sole ? grad_output.impl() : grad_output.detach().clone().impl();
+    leaf->grad->grad_fn.reset();
+    leaf->grad->requires_grad = false;
+  } else if (!leaf->grad->grad_fn && leaf->grad->storage.use_count() == 1) {
+    Tensor grad(leaf->grad);
+    add_(grad, grad_output);
+  } else {
+    leaf->grad = add(Tensor(leaf->grad), grad_output).detach().impl();
+  }
+  return {};
+}
+
+namespace detail {
+
+std::shared_ptr<Node> edge_to(const Tensor& input) {
+  if (!input.defined() || !input.requires_grad()) return nullptr;
+  if (input.grad_fn()) return input.grad_fn();
+  std::shared_ptr<Node> accumulator = input.impl()->grad_accumulator.lock();
+  if (!accumulator) {
+    accumulator = std::make_shared<AccumulateGrad>(input);
+    input.impl()->grad_accumulator = accumulator;
+  }
+  return accumulator;
+}
+
+bool should_record(const Tensor* inputs, std::size_t count) {
+  if (!GradMode::is_enabled()) return false;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (inputs[i].defined() && inputs[i].requires_grad()) return true;
+  }
+  return false;
+}
+
+Tensor attach(const Tensor& output, std::shared_ptr<Node> node) {
+  std::shared_ptr<TensorImpl> impl = output.impl();
+  if (impl->grad_fn || impl->requires_grad || impl.use_count() > 2) {
+    // Someone else holds this handle (a user op returning a graph tensor, say): leave it alone
+    // and attach a fresh handle to the same values.
+    impl = std::make_shared<TensorImpl>();
+    impl->storage = output.impl()->storage;
+  }
+  impl->grad_fn = std::move(node);
+  impl->requires_grad = true;
+  return Tensor(std::move(impl));
+}
+
+}  // namespace detail
+
+}  // namespace xgrad

@@ -1,0 +1,174 @@
+// Graph nodes: what one recorded op keeps for its backward, and record(), the one way built-in and
+// user-defined ops attach themselves to the graph.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "autograd/grad_mode.hpp"
+#include "autograd/tensor.hpp"
+
+namespace xgrad {
+
+/// One gradient per input of an op, in input order; an undefined Tensor means "no gradient"
+/// (the input does not require grad, or the gradient is zero).
+using Gradients = std::vector<Tensor>;
+
+/// A recorded op. It holds the op's name, edges to the nodes of its inputs, the shape and dtype of
+/// its output, and (in a subclass) the backward function with the values it captured.
+class Node : public std::enable_shared_from_this<Node> {
+ public:
+  Node(std::string name, std::vector<std::shared_ptr<Node>> next_edges, Shape output_shape,
+       Dtype output_dtype);
+  /// Frees the chain of nodes this one solely owns in a loop, not by recursion, so a graph of a
+  /// million ops dies without overflowing the stack.
+  virtual ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  const std::string& name() const { return name_; }
+  /// The nodes of this op's inputs, in input order; null where an input does not require grad.
+  const std::vector<std::shared_ptr<Node>>& next_edges() const { return next_edges_; }
+  const Shape& output_shape() const { return output_shape_; }
+  Dtype output_dtype() const { return output_dtype_; }
+
+  /// Gradients of the inputs given the gradient of the output.
+  virtual Gradients apply(const Tensor& grad_output) = 0;
+  /// Drops saved values and edges after a backward without retain_graph.
+  virtual void release();
+  bool released() const { return released_; }
+
+ protected:
+  virtual void release_saved() {}
+
+ private:
+  friend class Engine;
+
+  std::string name_;
+  std::vector<std::shared_ptr<Node>> next_edges_;
+  Shape output_shape_;
+  Dtype output_dtype_;
+  bool released_ = false;
+
+  // Scratch space of the backward pass that is walking this node.
+  std::uint64_t visit_mark_ = 0;
+  std::size_t topo_index_ = 0;
+  Tensor grad_buffer_;
+};
+
+/// The node at a leaf that requires grad: sums what reaches it into the leaf's .grad(). It holds
+/// the leaf weakly, so a graph never keeps its parameters alive.
+class AccumulateGrad final : public Node {
+ public:
+  explicit AccumulateGrad(const Tensor& leaf);
+  Gradients apply(const Tensor& grad_output) override;
+  void release() override {}  // nothing saved; other graphs may still reach this leaf
+  Tensor variable() const;
+
+ private:
+  std::weak_ptr<detail::TensorImpl> variable_;
+};
+
+namespace detail {
+
+/// The edge to an input: its grad_fn, its AccumulateGrad node (created on first use), or null.
+std::shared_ptr<Node> edge_to(const Tensor& input);
+/// True when grad mode is on and some input requires grad: the op must be recorded.
+bool should_record(const Tensor* inputs, std::size_t count);
+/// Makes `output` the result of `node`: sets its grad_fn and requires_grad (on a fresh handle
+/// sharing the values when output already belongs to a graph).
+Tensor attach(const Tensor& output, std::shared_ptr<Node> node);
+
+/// A node whose backward is a callable F: either Gradients(const Tensor& grad_output), or
+/// Gradients(const Tensor& grad_output, const Tensor& output) when it reads its own output.
+template <class F>
+class FunctionNode final : public Node {
+ public:
+  static constexpr bool kUsesOutput =
+      std::is_invocable_r_v<Gradients, F&, const Tensor&, const Tensor&>;
+
+  FunctionNode(std::string name, std::vector<std::shared_ptr<Node>> edges, const Tensor& output,
+               F backward)
+      : Node(std::move(name), std::move(edges), output.shape(), output.dtype()),
+        backward_(std::move(backward)) {
+    // Keep the output's values, never the output tensor itself: the tensor owns this node, so
+    // holding it here would be a cycle. saved_output() re-attaches the values to this node.
+    if constexpr (kUsesOutput) saved_output_ = output.impl()->storage;
+  }
+
+  Gradients apply(const Tensor& grad_output) override {
+    if constexpr (kUsesOutput) {
+      return backward_(grad_output, saved_output());
+    } else {
+      return backward_(grad_output);
+    }
+  }
+
+ protected:
+  void release_saved() override {
+    F released(std::move(backward_));
+    saved_output_.reset();
+  }
+
+ private:
+  // The output as a tensor made by this node, so a backward recorded under create_graph knows
+  // that it depends on this op's inputs.
+  Tensor saved_output() {
+    auto impl = std::make_shared<TensorImpl>();
+    impl->storage = saved_output_;
+    if (GradMode::is_enabled()) {
+      impl->grad_fn = shared_from_this();
+      impl->requires_grad = true;
+    }
+    return Tensor(std::move(impl));
+  }
+
+  F backward_;
+  std::shared_ptr<Storage> saved_output_;
+};
+
+template <class F>
+Tensor record_inputs(std::string name, const Tensor& output, const Tensor* inputs,
+                     std::size_t count, F backward) {
+  if (!should_record(inputs, count)) return output;
+  std::vector<std::shared_ptr<Node>> edges;
+  edges.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) edges.push_back(edge_to(inputs[i]));
+  auto node = std::make_shared<FunctionNode<F>>(std::move(name), std::move(edges), output,
+                                                std::move(backward));
+  return attach(output, std::move(node));
+}
+}  // namespace detail
+
+/// Records an op: `output` holds the values the op computed from `inputs`; `backward` maps the
+/// gradient of the output to one gradient per input (undefined where none is needed), written with
+/// xgrad's tensor ops so that create_graph can differentiate it again. A backward that takes a
+/// second argument receives the op's output. Returns the output attached to the graph, or the
+/// output unchanged when nothing is recorded (grad mode off, or no input requires grad).
+///
+/// This is how every built-in op is defined, and how users define their own:
+///
+///   Tensor cube(const Tensor& x) {
+///     Tensor y = [&] { no_grad guard; return x * x * x; }();
+///     return record("cube", y, {x}, [x](const Tensor& dy) { return Gradients{dy * 3 * x * x}; });
+///   }
+template <class F>
+Tensor record(std::string name, const Tensor& output, std::initializer_list<Tensor> inputs,
+              F backward) {
+  return detail::record_inputs(std::move(name), output, inputs.begin(), inputs.size(),
+                               std::move(backward));
+}
+
+template <class F>
+Tensor record(std::string name, const Tensor& output, const std::vector<Tensor>& inputs,
+              F backward) {
+  return detail::record_inputs(std::move(name), output, inputs.data(), inputs.size(),
+                               std::move(backward));
+}
+
+}  // namespace xgrad

@@ -1,0 +1,9 @@
+// Every differentiable op, by family.
+#pragma once
+
+#include "autograd/ops/activation.hpp"
+#include "autograd/ops/elementwise.hpp"
+#include "autograd/ops/loss.hpp"
+#include "autograd/ops/matmul.hpp"
+#include "autograd/ops/reduction.hpp"
+#include "autograd/ops/shape_ops.hpp"

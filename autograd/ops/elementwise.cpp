@@ -1,0 +1,280 @@
+// Elementwise arithmetic and math. Each op computes its values with a kernel, then records a
+// backward written in tensor ops (so create_graph can differentiate it again).
+#include "autograd/ops/elementwise.hpp"
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "autograd/factory.hpp"
+#include "autograd/grad_mode.hpp"
+#include "autograd/node.hpp"
+#include "autograd/ops/kernels.hpp"
+#include "autograd/ops/reduction.hpp"
+
+namespace xgrad {
+
+namespace {
+
+// Where an op's gradient is a fixed 0/1 (or 0/0.5/1) pattern, the pattern is a constant: it has
+// no graph, so a second derivative sees it as locally constant, which it is.
+template <class F>
+Tensor constant_mask(const Tensor& x, F f) {
+  return kernels::unary(x, [&](auto v) { return static_cast<decltype(v)>(f(v) ? 1 : 0); });
+}
+
+// y = f(x) for a scalar parameter s: one kernel, and dy * scale as the gradient.
+template <class F>
+Tensor scalar_op(const char* name, const Tensor& x, F f, double grad_scale) {
+  kernels::check_defined(name, x);
+  Tensor y = kernels::unary(x, f);
+  return record(name, y, {x}, [grad_scale](const Tensor& dy) {
+    return Gradients{grad_scale == 1.0 ? dy : mul(dy, grad_scale)};
+  });
+}
+
+}  // namespace
+
+Tensor add(const Tensor& a, const Tensor& b) {
+  Tensor y = kernels::binary("add", a, b, [](auto u, auto v) { return u + v; });
+  return record("add", y, {a, b}, [sa = a.shape(), sb = b.shape()](const Tensor& dy) {
+    // d(a + b)/da = d(a + b)/db = 1
+    return Gradients{reduce_to_shape(dy, sa), reduce_to_shape(dy, sb)};
+  });
+}
+
+Tensor sub(const Tensor& a, const Tensor& b) {
+  Tensor y = kernels::binary("sub", a, b, [](auto u, auto v) { return u - v; });
+  return record(
+      "sub", y, {a, b}, [sa = a.shape(), sb = b.shape(), rb = b.requires_grad()](const Tensor& dy) {
+        // d(a - b)/da = 1, d(a - b)/db = -1
+        return Gradients{reduce_to_shape(dy, sa), rb ? reduce_to_shape(neg(dy), sb) : Tensor()};
+      });
+}
+
+Tensor mul(const Tensor& a, const Tensor& b) {
+  Tensor y = kernels::binary("mul", a, b, [](auto u, auto v) { return u * v; });
+  return record("mul", y, {a, b}, [a, b](const Tensor& dy) {
+    // d(a b)/da = b, d(a b)/db = a
+    return Gradients{a.requires_grad() ? reduce_to_shape(mul(dy, b), a.shape()) : Tensor(),
+                     b.requires_grad() ? reduce_to_shape(mul(dy, a), b.shape()) : Tensor()};
+  });
+}
+
+Tensor div(const Tensor& a, const Tensor& b) {
+  Tensor y = kernels::binary("div", a, b, [](auto u, auto v) { return u / v; });
+  return record("div", y, {a, b}, [a, b](const Tensor& dy, const Tensor& out) {
+    // d(a / b)/da = 1 / b; d(a / b)/db = -a / b^2 = -(1 / b)(a / b)
+    Tensor da = div(dy, b);
+    Tensor db = b.requires_grad() ? reduce_to_shape(neg(mul(da, out)), b.shape()) : Tensor();
+    return Gradients{a.requires_grad() ? reduce_to_shape(da, a.shape()) : Tensor(), db};
+  });
+}
+
+Tensor neg(const Tensor& x) {
+  return scalar_op(
+      "neg", x, [](auto v) { return -v; }, -1.0);
+}
+
+Tensor add(const Tensor& x, double s) {
+  return scalar_op(
+      "add", x, [s](auto v) { return v + static_cast<decltype(v)>(s); }, 1.0);
+}
+
+Tensor mul(const Tensor& x, double s) {
+  return scalar_op(
+      "mul", x, [s](auto v) { return v * static_cast<decltype(v)>(s); }, s);
+}
+
+Tensor operator+(const Tensor& a, const Tensor& b) {
+  return add(a, b);
+}
+Tensor operator-(const Tensor& a, const Tensor& b) {
+  return sub(a, b);
+}
+Tensor operator*(const Tensor& a, const Tensor& b) {
+  return mul(a, b);
+}
+Tensor operator/(const Tensor& a, const Tensor& b) {
+  return div(a, b);
+}
+Tensor operator-(const Tensor& x) {
+  return neg(x);
+}
+Tensor operator+(const Tensor& x, double s) {
+  return add(x, s);
+}
+Tensor operator+(double s, const Tensor& x) {
+  return add(x, s);
+}
+Tensor operator-(const Tensor& x, double s) {
+  return add(x, -s);
+}
+Tensor operator-(double s, const Tensor& x) {
+  return scalar_op(
+      "rsub", x, [s](auto v) { return static_cast<decltype(v)>(s) - v; }, -1.0);
+}
+Tensor operator*(const Tensor& x, double s) {
+  return mul(x, s);
+}
+Tensor operator*(double s, const Tensor& x) {
+  return mul(x, s);
+}
+Tensor operator/(const Tensor& x, double s) {
+  return scalar_op(
+      "div", x, [s](auto v) { return v / static_cast<decltype(v)>(s); }, 1.0 / s);
+}
+Tensor operator/(double s, const Tensor& x) {
+  return mul(pow(x, -1.0), s);
+}
+
+Tensor pow(const Tensor& x, double exponent) {
+  kernels::check_defined("pow", x);
+  Tensor y = kernels::unary(x, [exponent](auto v) {
+    using T = decltype(v);
+    return exponent == 2.0 ? v * v : static_cast<T>(std::pow(v, static_cast<T>(exponent)));
+  });
+  return record("pow", y, {x}, [x, exponent](const Tensor& dy) {
+    // d(x^p)/dx = p x^(p-1)
+    if (exponent == 0.0) return Gradients{Tensor()};
+    if (exponent == 1.0) return Gradients{dy};
+    if (exponent == 2.0) return Gradients{mul(dy, mul(x, 2.0))};
+    return Gradients{mul(dy, mul(pow(x, exponent - 1.0), exponent))};
+  });
+}
+
+Tensor pow(const Tensor& base, const Tensor& exponent) {
+  Tensor y = kernels::binary("pow", base, exponent, [](auto u, auto v) { return std::pow(u, v); });
+  return record("pow", y, {base, exponent}, [base, exponent](const Tensor& dy, const Tensor& out) {
+    // d(a^b)/da = b a^(b-1); d(a^b)/db = a^b log(a)
+    Tensor da, db;
+    if (base.requires_grad()) {
+      da = reduce_to_shape(mul(dy, mul(exponent, pow(base, sub(exponent, ones_like(exponent))))),
+                           base.shape());
+    }
+    if (exponent.requires_grad()) {
+      db = reduce_to_shape(mul(dy, mul(out, log(base))), exponent.shape());
+    }
+    return Gradients{da, db};
+  });
+}
+
+Tensor exp(const Tensor& x) {
+  kernels::check_defined("exp", x);
+  Tensor y = kernels::unary(x, [](auto v) { return std::exp(v); });
+  // d(e^x)/dx = e^x: the saved output, not a second exp
+  return record("exp", y, {x},
+                [](const Tensor& dy, const Tensor& out) { return Gradients{mul(dy, out)}; });
+}
+
+Tensor log(const Tensor& x) {
+  kernels::check_defined("log", x);
+  Tensor y = kernels::unary(x, [](auto v) { return std::log(v); });
+  return record("log", y, {x}, [x](const Tensor& dy) { return Gradients{div(dy, x)}; });
+}
+
+Tensor sqrt(const Tensor& x) {
+  kernels::check_defined("sqrt", x);
+  Tensor y = kernels::unary(x, [](auto v) { return std::sqrt(v); });
+  // d(sqrt x)/dx = 1 / (2 sqrt x)
+  return record("sqrt", y, {x}, [](const Tensor& dy, const Tensor& out) {
+    return Gradients{mul(div(dy, out), 0.5)};
+  });
+}
+
+Tensor abs(const Tensor& x) {
+  kernels::check_defined("abs", x);
+  Tensor y = kernels::unary(x, [](auto v) { return std::abs(v); });
+  return record("abs", y, {x}, [x](const Tensor& dy) {
+    // d|x|/dx = sign(x), 0 at 0
+    Tensor sign = kernels::unary(x, [](auto v) {
+      using T = decltype(v);
+      return v > 0 ? T(1) : (v < 0 ? T(-1) : T(0));
+    });
+    return Gradients{mul(dy, sign)};
+  });
+}
+
+Tensor clamp(const Tensor& x, double min, double max) {
+  kernels::check_defined("clamp", x);
+  if (std::isnan(min) || std::isnan(max) || min > max) {
+    throw std::invalid_argument("clamp: need min <= max; got min " + std::to_string(min) +
+                                ", max " + std::to_string(max));
+  }
+  Tensor y = kernels::unary(x, [min, max](auto v) {
+    using T = decltype(v);
+    return v < static_cast<T>(min) ? static_cast<T>(min)
+                                   : (v > static_cast<T>(max) ? static_cast<T>(max) : v);
+  });
+  return record("clamp", y, {x}, [x, min, max](const Tensor& dy) {
+    Tensor inside = constant_mask(x, [min, max](auto v) { return v >= min && v <= max; });
+    return Gradients{mul(dy, inside)};
+  });
+}
+
+namespace {
+
+// minimum (take_smaller) or maximum: weight 1 to the chosen input, 1/2 to each at a tie.
+Tensor min_max(const char* name, const Tensor& a, const Tensor& b, bool take_smaller) {
+  Tensor y = kernels::binary(name, a, b, [take_smaller](auto u, auto v) {
+    if (std::isnan(u)) return u;
+    return (take_smaller ? u < v : u > v) ? u : v;
+  });
+  return record(name, y, {a, b}, [name, a, b, take_smaller](const Tensor& dy) {
+    Tensor weight_a = kernels::binary(name, a, b, [take_smaller](auto u, auto v) {
+      using T = decltype(u);
+      return u == v ? T(0.5) : ((take_smaller ? u < v : u > v) ? T(1) : T(0));
+    });
+    Tensor da, db;
+    if (a.requires_grad()) da = reduce_to_shape(mul(dy, weight_a), a.shape());
+    if (b.requires_grad()) {
+      Tensor weight_b = kernels::unary(weight_a, [](auto w) { return 1 - w; });
+      db = reduce_to_shape(mul(dy, weight_b), b.shape());
+    }
+    return Gradients{da, db};
+  });
+}
+
+}  // namespace
+
+Tensor minimum(const Tensor& a, const Tensor& b) {
+  return min_max("minimum", a, b, true);
+}
+Tensor maximum(const Tensor& a, const Tensor& b) {
+  return min_max("maximum", a, b, false);
+}
+
+void add_(Tensor& self, const Tensor& other, double alpha) {
+  kernels::check_same_dtype("add_", self, other);
+  if (self.requires_grad() && GradMode::is_enabled()) {
+    throw std::runtime_error(
+        "add_: in-place update of a tensor that requires grad while grad mode is on; wrap it in "
+        "no_grad");
+  }
+  const Shape shape = self.shape();
+  const Shape other_shape = other.shape();
+  if (broadcast_shapes("add_", shape, other_shape) != shape) {
+    throw std::invalid_argument("add_: cannot add " + format_shape(other_shape) +
+                                " into a tensor of shape " + format_shape(shape));
+  }
+  dispatch(self.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    T* dst = self.data<T>().data();
+    const T* src = other.data<T>().data();
+    const T scale = static_cast<T>(alpha);
+    if (shape == other_shape) {
+      const std::size_t n = self.numel();
+      if (alpha == 1.0) {
+        for (std::size_t i = 0; i < n; ++i) dst[i] += src[i];
+      } else {
+        for (std::size_t i = 0; i < n; ++i) dst[i] += scale * src[i];
+      }
+      return;
+    }
+    kernels::strided_loop(
+        shape, kernels::contiguous_strides(shape), kernels::broadcast_strides(other_shape, shape),
+        [&](std::size_t, std::size_t i, std::size_t j) { dst[i] += scale * src[j]; });
+  });
+}
+
+}  // namespace xgrad

@@ -1,0 +1,288 @@
+// Ops that move values: reshape, transpose, concat, gather along an axis (index_select, slice,
+// select) with its scatter-add backward, dtype conversion and clone.
+#include "autograd/ops/shape_ops.hpp"
+
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include "autograd/node.hpp"
+#include "autograd/ops/kernels.hpp"
+
+namespace xgrad {
+
+namespace {
+
+// A tensor viewed as (outer, extent, inner) around one axis.
+struct AxisView {
+  std::size_t outer = 1, extent = 1, inner = 1;
+};
+
+AxisView view_around(const Shape& shape, std::size_t axis) {
+  AxisView v;
+  for (std::size_t d = 0; d < axis; ++d) v.outer *= shape[d];
+  v.extent = shape[axis];
+  for (std::size_t d = axis + 1; d < shape.size(); ++d) v.inner *= shape[d];
+  return v;
+}
+
+Tensor scatter_add(const Tensor& src, std::size_t axis, const std::vector<std::size_t>& indices,
+                   const Shape& shape);
+
+// out[..., j, ...] = x[..., indices[j], ...] along `axis` (already resolved and checked).
+Tensor gather(const char* name, const Tensor& x, std::size_t axis,
+              const std::vector<std::size_t>& indices) {
+  const Shape shape = x.shape();
+  Shape out_shape = shape;
+  out_shape[axis] = indices.size();
+  const AxisView v = view_around(shape, axis);
+  Tensor y = dispatch(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    auto out = xt::xarray<T>::from_shape(out_shape);
+    const T* in = x.data<T>().data();
+    T* dst = out.data();
+    for (std::size_t o = 0; o < v.outer; ++o) {
+      for (std::size_t j = 0; j < indices.size(); ++j) {
+        std::memcpy(dst + (o * indices.size() + j) * v.inner,
+                    in + (o * v.extent + indices[j]) * v.inner, v.inner * sizeof(T));
+      }
+    }
+    return Tensor(std::move(out));
+  });
+  return record(name, y, {x}, [axis, indices, shape](const Tensor& dy) {
+    return Gradients{scatter_add(dy, axis, indices, shape)};  // every read entry gets its gradient
+  });
+}
+
+// The adjoint of gather: zeros of `shape`, with src's slices added at `indices` (repeats add up).
+Tensor scatter_add(const Tensor& src, std::size_t axis, const std::vector<std::size_t>& indices,
+                   const Shape& shape) {
+  const AxisView v = view_around(shape, axis);
+  Tensor y = dispatch(src.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    auto out = xt::xarray<T>::from_shape(shape);
+    out.fill(0);
+    const T* in = src.data<T>().data();
+    T* dst = out.data();
+    for (std::size_t o = 0; o < v.outer; ++o) {
+      for (std::size_t j = 0; j < indices.size(); ++j) {
+        T* row = dst + (o * v.extent + indices[j]) * v.inner;
+        const T* from = in + (o * indices.size() + j) * v.inner;
+        for (std::size_t i = 0; i < v.inner; ++i) row[i] += from[i];
+      }
+    }
+    return Tensor(std::move(out));
+  });
+  return record("scatter_add", y, {src}, [axis, indices](const Tensor& dy) {
+    return Gradients{gather("index_select", dy, axis, indices)};
+  });
+}
+
+Tensor copy_with_shape(const Tensor& x, const Shape& shape) {
+  return dispatch(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    auto out = xt::xarray<T>::from_shape(shape);
+    std::memcpy(out.data(), x.data<T>().data(), x.numel() * sizeof(T));
+    return Tensor(std::move(out));
+  });
+}
+
+}  // namespace
+
+Tensor reshape(const Tensor& x, const Shape& shape) {
+  kernels::check_defined("reshape", x);
+  const Shape from = x.shape();
+  if (from == shape) return x;
+  if (shape_numel(shape) != x.numel()) {
+    throw std::invalid_argument("reshape: cannot reshape " + format_shape(from) + " into " +
+                                format_shape(shape));
+  }
+  Tensor y = copy_with_shape(x, shape);
+  return record("reshape", y, {x},
+                [from](const Tensor& dy) { return Gradients{reshape(dy, from)}; });
+}
+
+Tensor reshape(const Tensor& x, const std::vector<long>& shape) {
+  kernels::check_defined("reshape", x);
+  Shape resolved;
+  std::size_t known = 1;
+  long inferred = -1;
+  auto describe = [&] {
+    std::string s = "(";
+    for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+    return s + (shape.size() == 1 ? ",)" : ")");
+  };
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == -1 && inferred < 0) {
+      inferred = static_cast<long>(i);
+      resolved.push_back(1);
+    } else if (shape[i] < 0) {
+      throw std::invalid_argument("reshape: bad shape " + describe() + " for a tensor of shape " +
+                                  format_shape(x.shape()) +
+                                  " (one -1 at most, no other negatives)");
+    } else {
+      resolved.push_back(static_cast<std::size_t>(shape[i]));
+      known *= static_cast<std::size_t>(shape[i]);
+    }
+  }
+  if (inferred >= 0) {
+    if (known == 0 || x.numel() % known != 0) {
+      throw std::invalid_argument("reshape: cannot reshape " + format_shape(x.shape()) + " into " +
+                                  describe());
+    }
+    resolved[static_cast<std::size_t>(inferred)] = x.numel() / known;
+  }
+  return reshape(x, resolved);
+}
+
+Tensor reshape(const Tensor& x, std::initializer_list<long> shape) {
+  return reshape(x, std::vector<long>(shape));
+}
+
+Tensor transpose(const Tensor& x) {
+  kernels::check_defined("transpose", x);
+  if (x.dim() < 2) return x;
+  if (x.dim() > 2) {
+    throw std::invalid_argument("transpose: tensor of shape " + format_shape(x.shape()) +
+                                " is not 2-D; name the two axes to swap");
+  }
+  return transpose(x, 0, 1);
+}
+
+Tensor transpose(const Tensor& x, long axis0, long axis1) {
+  kernels::check_defined("transpose", x);
+  const Shape shape = x.shape();
+  const std::size_t a = normalize_axis("transpose", axis0, shape);
+  const std::size_t b = normalize_axis("transpose", axis1, shape);
+  if (a == b) return x;
+  Shape out_shape = shape;
+  std::swap(out_shape[a], out_shape[b]);
+  kernels::Strides in_strides = kernels::contiguous_strides(shape);
+  std::swap(in_strides[a], in_strides[b]);
+  Tensor y = dispatch(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    auto out = xt::xarray<T>::from_shape(out_shape);
+    const T* in = x.data<T>().data();
+    T* dst = out.data();
+    kernels::strided_loop(out_shape, kernels::contiguous_strides(out_shape), in_strides,
+                          [&](std::size_t o, std::size_t, std::size_t i) { dst[o] = in[i]; });
+    return Tensor(std::move(out));
+  });
+  return record("transpose", y, {x}, [axis0, axis1](const Tensor& dy) {
+    return Gradients{transpose(dy, axis0, axis1)};
+  });
+}
+
+Tensor concat(const std::vector<Tensor>& tensors, long axis) {
+  if (tensors.empty()) throw std::invalid_argument("concat: no tensors given");
+  kernels::check_defined("concat", tensors[0]);
+  const Shape first = tensors[0].shape();
+  const std::size_t a = normalize_axis("concat", axis, first);
+  Shape out_shape = first;
+  out_shape[a] = 0;
+  std::vector<std::size_t> offsets;
+  for (std::size_t i = 0; i < tensors.size(); ++i) {
+    kernels::check_same_dtype("concat", tensors[0], tensors[i]);
+    Shape s = tensors[i].shape();
+    const std::size_t extent = s.size() == first.size() ? s[a] : 0;
+    if (s.size() == first.size()) s[a] = first[a];
+    if (s != first) {
+      throw std::invalid_argument("concat: tensor " + std::to_string(i) + " has shape " +
+                                  format_shape(tensors[i].shape()) + ", tensor 0 has " +
+                                  format_shape(first) + "; only axis " + std::to_string(axis) +
+                                  " may differ");
+    }
+    offsets.push_back(out_shape[a]);
+    out_shape[a] += extent;
+  }
+  const AxisView out_view = view_around(out_shape, a);
+  Tensor y = dispatch(tensors[0].dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    auto out = xt::xarray<T>::from_shape(out_shape);
+    for (std::size_t i = 0; i < tensors.size(); ++i) {
+      const T* in = tensors[i].data<T>().data();
+      const std::size_t block = tensors[i].size(static_cast<long>(a)) * out_view.inner;
+      for (std::size_t o = 0; o < out_view.outer; ++o) {
+        std::memcpy(out.data() + o * out_view.extent * out_view.inner + offsets[i] * out_view.inner,
+                    in + o * block, block * sizeof(T));
+      }
+    }
+    return Tensor(std::move(out));
+  });
+  std::vector<std::size_t> extents;
+  for (const Tensor& t : tensors) extents.push_back(t.size(static_cast<long>(a)));
+  return record("concat", y, tensors, [a, offsets, extents](const Tensor& dy) {
+    Gradients grads;
+    for (std::size_t i = 0; i < offsets.size(); ++i) {
+      grads.push_back(slice(dy, static_cast<long>(a), offsets[i], offsets[i] + extents[i]));
+    }
+    return grads;
+  });
+}
+
+Tensor index_select(const Tensor& x, long axis, const std::vector<std::size_t>& indices) {
+  kernels::check_defined("index_select", x);
+  const Shape shape = x.shape();
+  const std::size_t a = normalize_axis("index_select", axis, shape);
+  for (std::size_t index : indices) {
+    if (index >= shape[a]) {
+      throw std::out_of_range("index_select: index " + std::to_string(index) +
+                              " out of range for axis " + std::to_string(axis) + " of extent " +
+                              std::to_string(shape[a]));
+    }
+  }
+  return gather("index_select", x, a, indices);
+}
+
+Tensor slice(const Tensor& x, long axis, std::size_t start, std::size_t stop, std::size_t step) {
+  kernels::check_defined("slice", x);
+  const Shape shape = x.shape();
+  const std::size_t a = normalize_axis("slice", axis, shape);
+  if (step == 0 || start > shape[a]) {
+    throw std::invalid_argument("slice: bad range start " + std::to_string(start) + ", step " +
+                                std::to_string(step) + " for axis " + std::to_string(axis) +
+                                " of extent " + std::to_string(shape[a]));
+  }
+  stop = std::min(stop, shape[a]);
+  std::vector<std::size_t> indices;
+  for (std::size_t i = start; i < stop; i += step) indices.push_back(i);
+  return gather("slice", x, a, indices);
+}
+
+Tensor select(const Tensor& x, long axis, std::size_t index) {
+  kernels::check_defined("select", x);
+  Shape shape = x.shape();
+  const std::size_t a = normalize_axis("select", axis, shape);
+  if (index >= shape[a]) {
+    throw std::out_of_range("select: index " + std::to_string(index) + " out of range for axis " +
+                            std::to_string(axis) + " of extent " + std::to_string(shape[a]));
+  }
+  Tensor picked = gather("select", x, a, {index});
+  shape.erase(shape.begin() + static_cast<long>(a));
+  return reshape(picked, shape);
+}
+
+Tensor to(const Tensor& x, Dtype dtype) {
+  kernels::check_defined("to", x);
+  const Dtype from = x.dtype();
+  if (from == dtype) return x;
+  Tensor y = dispatch(dtype, [&](auto out_tag) {
+    using Out = decltype(out_tag);
+    return dispatch(from, [&](auto in_tag) {
+      using In = decltype(in_tag);
+      const auto& in = x.data<In>();
+      auto out = xt::xarray<Out>::from_shape(in.shape());
+      for (std::size_t i = 0; i < in.size(); ++i) out.data()[i] = static_cast<Out>(in.data()[i]);
+      return Tensor(std::move(out));
+    });
+  });
+  return record("to", y, {x}, [from](const Tensor& dy) { return Gradients{to(dy, from)}; });
+}
+
+Tensor clone(const Tensor& x) {
+  kernels::check_defined("clone", x);
+  Tensor y = copy_with_shape(x, x.shape());
+  return record("clone", y, {x}, [](const Tensor& dy) { return Gradients{dy}; });
+}
+
+}  // namespace xgrad

@@ -1,0 +1,189 @@
+// Tensor: construction, metadata, value access, gradient bookkeeping and printing.
+#include "autograd/tensor.hpp"
+
+#include <ostream>
+#include <stdexcept>
+#include <string>
+
+#include <xtensor/xio.hpp>
+
+#include "autograd/engine.hpp"
+#include "autograd/factory.hpp"
+#include "autograd/node.hpp"
+#include "autograd/ops.hpp"
+
+namespace xgrad {
+
+namespace {
+
+template <class T>
+std::shared_ptr<detail::TensorImpl> make_impl(xt::xarray<T>&& values, bool requires_grad) {
+  auto impl = std::make_shared<detail::TensorImpl>();
+  impl->storage = std::make_shared<detail::Storage>(std::move(values));
+  impl->requires_grad = requires_grad;
+  return impl;
+}
+
+const detail::TensorImpl& checked(const std::shared_ptr<detail::TensorImpl>& impl,
+                                  const char* what) {
+  if (!impl) throw std::runtime_error(std::string(what) + ": tensor is undefined");
+  return *impl;
+}
+
+}  // namespace
+
+Tensor::Tensor(xt::xarray<float> values, bool requires_grad)
+    : impl_(make_impl(std::move(values), requires_grad)) {}
+
+Tensor::Tensor(xt::xarray<double> values, bool requires_grad)
+    : impl_(make_impl(std::move(values), requires_grad)) {}
+
+Dtype Tensor::dtype() const {
+  return checked(impl_, "dtype").storage->index() == 0 ? Dtype::float32 : Dtype::float64;
+}
+
+Shape Tensor::shape() const {
+  return std::visit([](const auto& a) { return Shape(a.shape().begin(), a.shape().end()); },
+                    *checked(impl_, "shape").storage);
+}
+
+std::size_t Tensor::dim() const {
+  return std::visit([](const auto& a) { return a.dimension(); }, *checked(impl_, "dim").storage);
+}
+
+std::size_t Tensor::numel() const {
+  return std::visit([](const auto& a) { return a.size(); }, *checked(impl_, "numel").storage);
+}
+
+std::size_t Tensor::size(long axis) const {
+  const Shape s = shape();
+  return s[normalize_axis("size", axis, s)];
+}
+
+template <class T>
+xt::xarray<T>& Tensor::data() {
+  auto* values = std::get_if<xt::xarray<T>>(checked(impl_, "data").storage.get());
+  if (!values) {
+    throw std::invalid_argument(std::string("data: tensor is ") + dtype_name(dtype()) + ", not " +
+                                dtype_name(dtype_of<T>()));
+  }
+  return *values;
+}
+
+template <class T>
+const xt::xarray<T>& Tensor::data() const {
+  return const_cast<Tensor*>(this)->data<T>();
+}
+
+template xt::xarray<float>& Tensor::data<float>();
+template xt::xarray<double>& Tensor::data<double>();
+template const xt::xarray<float>& Tensor::data<float>() const;
+template const xt::xarray<double>& Tensor::data<double>() const;
+
+double Tensor::item() const {
+  if (numel() != 1) {
+    throw std::invalid_argument("item: tensor of shape " + format_shape(shape()) + " has " +
+                                std::to_string(numel()) + " elements, not 1");
+  }
+  return std::visit([](const auto& a) { return static_cast<double>(a.data()[0]); },
+                    *impl_->storage);
+}
+
+bool Tensor::requires_grad() const {
+  return checked(impl_, "requires_grad").requires_grad;
+}
+
+Tensor& Tensor::requires_grad_(bool requires_grad) {
+  checked(impl_, "requires_grad_");
+  if (impl_->grad_fn) {
+    throw std::invalid_argument(
+        "requires_grad_: only leaf tensors can change requires_grad; this tensor was made by '" +
+        impl_->grad_fn->name() + "' (use detach() to get a leaf)");
+  }
+  impl_->requires_grad = requires_grad;
+  return *this;
+}
+
+bool Tensor::is_leaf() const {
+  return checked(impl_, "is_leaf").grad_fn == nullptr;
+}
+
+Tensor Tensor::grad() const {
+  return Tensor(checked(impl_, "grad").grad);
+}
+
+void Tensor::set_grad(const Tensor& grad) {
+  checked(impl_, "set_grad");
+  if (grad.defined() && (grad.shape() != shape() || grad.dtype() != dtype())) {
+    throw std::invalid_argument("set_grad: gradient is " + std::string(dtype_name(grad.dtype())) +
+                                " " + format_shape(grad.shape()) + ", tensor is " +
+                                dtype_name(dtype()) + " " + format_shape(shape()));
+  }
+  impl_->grad = grad.impl_;
+}
+
+void Tensor::zero_grad() {
+  const auto& grad = checked(impl_, "zero_grad").grad;
+  if (!grad) return;
+  // Reuse the buffer unless autograd or another tensor still reads these values.
+  if (!grad->grad_fn && grad->storage.use_count() == 1) {
+    std::visit([](auto& a) { a.fill(0); }, *grad->storage);
+  } else {
+    impl_->grad = zeros(shape(), dtype()).impl_;
+  }
+}
+
+const std::shared_ptr<Node>& Tensor::grad_fn() const {
+  return checked(impl_, "grad_fn").grad_fn;
+}
+
+void Tensor::backward(const Tensor& gradient, bool retain_graph, bool create_graph) const {
+  checked(impl_, "backward");
+  autograd::backward({*this}, {gradient}, retain_graph, create_graph);
+}
+
+Tensor Tensor::detach() const {
+  auto impl = std::make_shared<detail::TensorImpl>();
+  impl->storage = checked(impl_, "detach").storage;
+  return Tensor(std::move(impl));
+}
+
+Tensor Tensor::to(Dtype dtype) const {
+  return xgrad::to(*this, dtype);
+}
+Tensor Tensor::clone() const {
+  return xgrad::clone(*this);
+}
+Tensor Tensor::sum(const std::vector<long>& axes, bool keepdim) const {
+  return xgrad::sum(*this, axes, keepdim);
+}
+Tensor Tensor::mean(const std::vector<long>& axes, bool keepdim) const {
+  return xgrad::mean(*this, axes, keepdim);
+}
+Tensor Tensor::max(const std::vector<long>& axes, bool keepdim) const {
+  return xgrad::max(*this, axes, keepdim);
+}
+Tensor Tensor::reshape(std::initializer_list<long> shape) const {
+  return xgrad::reshape(*this, shape);
+}
+Tensor Tensor::reshape(const Shape& shape) const {
+  return xgrad::reshape(*this, shape);
+}
+Tensor Tensor::t() const {
+  return xgrad::transpose(*this);
+}
+
+std::ostream& operator<<(std::ostream& out, const Tensor& tensor) {
+  if (!tensor.defined()) return out << "tensor(undefined)";
+  out << "tensor(";
+  std::visit([&](const auto& a) { out << a; }, *tensor.impl()->storage);
+  out << ", dtype=" << dtype_name(tensor.dtype());
+  if (tensor.grad_fn()) {
+    out << ", grad_fn=" << tensor.grad_fn()->name();
+  } else if (tensor.requires_grad()) {
+    out << ", requires_grad=true";
+  }
+  return out << ')';
+}
+
+}  // namespace xgrad

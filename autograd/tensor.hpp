@@ -1,0 +1,116 @@
+// Tensor: an n-dimensional float32/float64 array (xtensor storage) that can record the operations
+// applied to it and carry a gradient, as PyTorch's torch::Tensor does.
+#pragma once
+
+#include <cstddef>
+#include <initializer_list>
+#include <iosfwd>
+#include <memory>
+#include <variant>
+#include <vector>
+
+#include <xtensor/xarray.hpp>
+
+#include "autograd/dtype.hpp"
+#include "autograd/shape.hpp"
+
+namespace xgrad {
+
+class Node;
+
+namespace detail {
+
+/// The values of a tensor. Shared by a tensor, its detach()ed copies and the saved-output handles
+/// of backward nodes, so none of those copies the data.
+using Storage = std::variant<xt::xarray<float>, xt::xarray<double>>;
+
+struct TensorImpl {
+  std::shared_ptr<Storage> storage;
+  std::shared_ptr<Node> grad_fn;         // the node that made this tensor; null for a leaf
+  std::weak_ptr<Node> grad_accumulator;  // a leaf's AccumulateGrad node, while a graph uses it
+  std::shared_ptr<TensorImpl> grad;      // accumulated gradient; null until a backward reaches it
+  bool requires_grad = false;
+};
+
+}  // namespace detail
+
+/// A handle to a tensor; copies share the same tensor (as torch::Tensor copies do). A
+/// default-constructed Tensor is undefined: defined() is false and most calls throw.
+class Tensor {
+ public:
+  Tensor() = default;
+  explicit Tensor(xt::xarray<float> values, bool requires_grad = false);
+  explicit Tensor(xt::xarray<double> values, bool requires_grad = false);
+  explicit Tensor(std::shared_ptr<detail::TensorImpl> impl) : impl_(std::move(impl)) {}
+
+  bool defined() const { return impl_ != nullptr; }
+  Dtype dtype() const;
+  Shape shape() const;
+  std::size_t dim() const;
+  std::size_t numel() const;
+  /// The extent of one axis; negative axes count from the end.
+  std::size_t size(long axis) const;
+
+  /// The values as an xtensor container. T must match dtype(): data<float>() of a float64 tensor
+  /// throws std::invalid_argument. Writing through it changes the tensor in place, unseen by
+  /// autograd, as torch's .data does.
+  template <class T>
+  xt::xarray<T>& data();
+  template <class T>
+  const xt::xarray<T>& data() const;
+  /// The value of a one-element tensor, as a double. Throws std::invalid_argument otherwise.
+  double item() const;
+
+  bool requires_grad() const;
+  /// Marks a leaf as a parameter whose gradient backward() accumulates. Throws
+  /// std::invalid_argument on a non-leaf (its requires_grad follows from its inputs).
+  Tensor& requires_grad_(bool requires_grad = true);
+  /// True for tensors made by the user rather than by a recorded op.
+  bool is_leaf() const;
+  /// The gradient accumulated by backward(); undefined until a backward reaches this leaf.
+  Tensor grad() const;
+  void set_grad(const Tensor& grad);
+  /// Fills the gradient with zeros in place (keeping its buffer); no-op if there is none.
+  void zero_grad();
+  /// The node that recorded this tensor; null for a leaf.
+  const std::shared_ptr<Node>& grad_fn() const;
+
+  /// Backpropagates from this tensor into the .grad() of every leaf that requires grad. A scalar
+  /// needs no gradient; any other tensor needs one of its own shape. Without retain_graph the graph
+  /// is freed as it is walked; create_graph records the backward pass so it can be differentiated
+  /// again (and implies retain_graph).
+  void backward(const Tensor& gradient = Tensor(), bool retain_graph = false,
+                bool create_graph = false) const;
+
+  /// A tensor sharing these values, cut from the graph (a leaf with requires_grad false).
+  Tensor detach() const;
+  /// Differentiable copies: to another dtype (identity if the same), or of the values.
+  Tensor to(Dtype dtype) const;
+  Tensor clone() const;
+
+  // Method forms of common ops (see ops.hpp for their contracts).
+  Tensor sum(const std::vector<long>& axes = {}, bool keepdim = false) const;
+  Tensor mean(const std::vector<long>& axes = {}, bool keepdim = false) const;
+  Tensor max(const std::vector<long>& axes = {}, bool keepdim = false) const;
+  Tensor reshape(std::initializer_list<long> shape) const;
+  Tensor reshape(const Shape& shape) const;
+  /// The transpose of a 2-D tensor.
+  Tensor t() const;
+
+  /// True when both handles refer to the same tensor.
+  bool is_same(const Tensor& other) const { return impl_ == other.impl_; }
+  const std::shared_ptr<detail::TensorImpl>& impl() const { return impl_; }
+
+ private:
+  std::shared_ptr<detail::TensorImpl> impl_;
+};
+
+extern template xt::xarray<float>& Tensor::data<float>();
+extern template xt::xarray<double>& Tensor::data<double>();
+extern template const xt::xarray<float>& Tensor::data<float>() const;
+extern template const xt::xarray<double>& Tensor::data<double>() const;
+
+/// Prints values, dtype and, when set, requires_grad: "tensor({1., 2.}, dtype=float32)".
+std::ostream& operator<<(std::ostream& out, const Tensor& tensor);
+
+}  // namespace xgrad
