@@ -73,8 +73,10 @@ GradcheckResult gradcheck(const TensorFunction& f, const std::vector<Tensor>& in
   std::vector<Tensor> wrt;
   for (std::size_t i : checked) wrt.push_back(inputs[i]);
 
+  // The worst entry is the one furthest past its tolerance, relative to that tolerance.
   GradcheckResult result;
-  double worst_excess = -1;
+  double worst_ratio = -1;
+  std::size_t entries = 0;
   for (std::size_t k = 0; k < out_size; ++k) {
     std::vector<Tensor> grads(wrt.size());
     if (out.requires_grad()) {
@@ -89,10 +91,11 @@ GradcheckResult gradcheck(const TensorFunction& f, const std::vector<Tensor>& in
         const double a = grads[c].defined() ? grads[c].data<double>().data()[j] : 0.0;
         const double n = numeric[i][j].empty() ? 0.0 : numeric[i][j][k];
         const double error = std::abs(a - n);
-        const double excess = error - (atol + rtol * std::abs(n));
+        const double ratio = std::isnan(error) ? INFINITY : error / (atol + rtol * std::abs(n));
+        ++entries;
         result.max_abs_error = std::max(result.max_abs_error, error);
-        if (excess > worst_excess || std::isnan(a) != std::isnan(n)) {
-          worst_excess = std::isnan(error) ? INFINITY : excess;
+        if (ratio > worst_ratio) {
+          worst_ratio = ratio;
           result.input = i;
           result.index = j;
           result.output_index = k;
@@ -102,13 +105,18 @@ GradcheckResult gradcheck(const TensorFunction& f, const std::vector<Tensor>& in
       }
     }
   }
-  result.passed = worst_excess <= 0;
+  result.passed = worst_ratio <= 1;
   std::ostringstream message;
   message.precision(10);
-  message << (result.passed ? "gradcheck passed" : "gradcheck failed") << ": worst entry is input "
-          << result.input << ", element " << result.index << ", output element "
-          << result.output_index << ": analytic " << result.analytic << ", numeric "
-          << result.numeric << " (atol " << atol << ", rtol " << rtol << ")";
+  if (result.passed) {
+    message << "gradcheck passed: " << entries << " Jacobian entries, largest |analytic - numeric| "
+            << result.max_abs_error;
+  } else {
+    message << "gradcheck failed: input " << result.input << ", element " << result.index
+            << ", output element " << result.output_index << ": analytic " << result.analytic
+            << ", numeric " << result.numeric << " (allowed difference atol " << atol << " + rtol "
+            << rtol << " * |numeric|)";
+  }
   result.message = message.str();
   return result;
 }

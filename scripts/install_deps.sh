@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian packages that xgrad's build, tests and examples need and that are missing.
+#   bash scripts/install_deps.sh [more packages...]
+# Runs apt-get only when something is missing, as root or through sudo.
+set -euo pipefail
+
+packages=(cmake g++ make ccache libxtensor-dev libxtensor-blas-dev libopenblas-dev catch2
+  libcli11-dev "$@")
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+((${#missing[@]})) || exit 0
+
+echo "xgrad: installing Debian packages: ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo=sudo
+$sudo apt-get update -q
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=600 \
+  "${missing[@]}"
