@@ -142,6 +142,19 @@ void Tensor::backward(const Tensor& gradient, bool retain_graph, bool create_gra
   autograd::backward({*this}, {gradient}, retain_graph, create_graph);
 }
 
+void Tensor::set_data(const Tensor& values) {
+  checked(impl_, "set_data");
+  checked(values.impl_, "set_data");
+  if (impl_->grad_fn) {
+    throw std::invalid_argument(
+        "set_data: only leaf tensors can have their values replaced; "
+        "this tensor was made by '" +
+        impl_->grad_fn->name() + "'");
+  }
+  impl_->storage = values.impl_->storage;
+  impl_->grad.reset();
+}
+
 Tensor Tensor::detach() const {
   auto impl = std::make_shared<detail::TensorImpl>();
   impl->storage = checked(impl_, "detach").storage;

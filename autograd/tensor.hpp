@@ -82,6 +82,11 @@ class Tensor {
   void backward(const Tensor& gradient = Tensor(), bool retain_graph = false,
                 bool create_graph = false) const;
 
+  /// Replaces this leaf's values (shape and dtype may change) for every handle to it, unseen by
+  /// autograd, as torch's set_data does; drops the gradient. For dtype conversion and loading
+  /// checkpoints. Throws std::invalid_argument on a non-leaf.
+  void set_data(const Tensor& values);
+
   /// A tensor sharing these values, cut from the graph (a leaf with requires_grad false).
   Tensor detach() const;
   /// Differentiable copies: to another dtype (identity if the same), or of the values.

@@ -4,7 +4,7 @@
 # Runs apt-get only when something is missing, as root or through sudo.
 set -euo pipefail
 
-packages=(cmake g++ make ccache libxtensor-dev libxtensor-blas-dev libopenblas-dev catch2
+packages=(cmake g++ make ccache pkg-config libxtensor-dev libxtensor-blas-dev libopenblas-dev libzip-dev catch2
   libcli11-dev "$@")
 missing=()
 for p in "${packages[@]}"; do

@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "autograd/grad_mode.hpp"
 #include "autograd/node.hpp"
 #include "autograd/ops/elementwise.hpp"
 #include "autograd/ops/kernels.hpp"
@@ -89,7 +90,16 @@ Tensor mean(const Tensor& x, const std::vector<long>& axes, bool keepdim) {
     throw std::invalid_argument("mean: no elements to average in a tensor of shape " +
                                 format_shape(s.input));
   }
-  return sum(x, axes, keepdim) / static_cast<double>(s.count);
+  Tensor y;
+  {
+    no_grad guard;
+    y = sum(x, axes, keepdim) / static_cast<double>(s.count);
+  }
+  return record(
+      "mean", y, {x}, [input = s.input, kept = s.kept, count = s.count](const Tensor& dy) {
+        // d(mean)/dx_i = 1 / count
+        return Gradients{broadcast_to(reshape(dy, kept), input) / static_cast<double>(count)};
+      });
 }
 
 Tensor max(const Tensor& x, const std::vector<long>& axes, bool keepdim) {

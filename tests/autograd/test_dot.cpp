@@ -16,9 +16,10 @@ TEST_CASE("to_dot draws ops, leaves and edges of a graph", "[autograd][dot]") {
   CHECK_THAT(dot, Contains("relu\\n(4, 2) float32"));
   CHECK_THAT(dot, Contains("leaf (3, 2)\\nrequires_grad"));
   CHECK_THAT(dot, Contains("leaf (4, 3)\\nrequires_grad"));
+  CHECK_THAT(dot, Contains("mean\\n() float32"));
   CHECK_THAT(dot, Contains("output () float32"));
   const auto arrows = std::count(dot.begin(), dot.end(), '>');
-  CHECK(arrows == 6);  // two leaves -> matmul -> relu -> sum -> div (mean) -> output
+  CHECK(arrows == 5);  // two leaves -> matmul -> relu -> mean -> output
 }
 
 TEST_CASE("to_dot of a tensor without a graph is a single node", "[autograd][dot]") {
