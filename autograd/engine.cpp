@@ -36,6 +36,21 @@ class WalkScope {
   void (*clear_)(Node&);
 };
 
+// buffer += g. In place when nothing else can see the buffer's values and no graph is being
+// recorded; otherwise a (possibly recorded) add.
+void accumulate(Tensor& buffer, Tensor g, bool create_graph) {
+  if (!buffer.defined()) {
+    buffer = std::move(g);
+    return;
+  }
+  const auto& impl = buffer.impl();
+  if (!create_graph && impl.use_count() == 1 && impl->storage.use_count() == 1 && !impl->grad_fn) {
+    add_(buffer, g);
+  } else {
+    buffer = add(buffer, g);
+  }
+}
+
 std::string describe_gradient(const Tensor& g) {
   return std::string(dtype_name(g.dtype())) + " " + format_shape(g.shape());
 }
@@ -142,8 +157,7 @@ std::vector<Tensor> Engine::run(const std::vector<Tensor>& outputs,
   }
 
   for (std::size_t i = 0; i < roots.size(); ++i) {
-    Tensor& buffer = roots[i]->grad_buffer_;
-    buffer = buffer.defined() ? add(buffer, seeds[i]) : seeds[i];
+    accumulate(roots[i]->grad_buffer_, seeds[i], create_graph);
   }
 
   for (std::size_t index = 0; index < order.size(); ++index) {
@@ -155,7 +169,7 @@ std::vector<Tensor> Engine::run(const std::vector<Tensor>& outputs,
         if (capture_nodes[c] == &node) captured[c] = grad_output;
       }
     }
-    const bool is_leaf = dynamic_cast<AccumulateGrad*>(&node) != nullptr;
+    const bool is_leaf = node.is_accumulator();
     if (!grad_output.defined() || !needed[index] || (capturing && is_leaf)) {
       if (!keep_graph) node.release();
       continue;
@@ -176,14 +190,13 @@ std::vector<Tensor> Engine::run(const std::vector<Tensor>& outputs,
       Node* input = edges[e].get();
       Tensor& g = grads[e];
       if (!input || !g.defined()) continue;
-      if (g.shape() != input->output_shape_ || g.dtype() != input->output_dtype_) {
+      if (!g.has_shape(input->output_shape_) || g.dtype() != input->output_dtype_) {
         throw std::logic_error("backward of '" + node.name() + "' returned a gradient of " +
                                describe_gradient(g) + " for input " + std::to_string(e) +
                                ", which is " + dtype_name(input->output_dtype_) + " " +
                                format_shape(input->output_shape_));
       }
-      Tensor& buffer = input->grad_buffer_;
-      buffer = buffer.defined() ? add(buffer, g) : std::move(g);
+      accumulate(input->grad_buffer_, std::move(g), create_graph);
     }
     if (!keep_graph) node.release();
   }

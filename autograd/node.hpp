@@ -41,6 +41,8 @@ class Node : public std::enable_shared_from_this<Node> {
   virtual Gradients apply(const Tensor& grad_output) = 0;
   /// Drops saved values and edges after a backward without retain_graph.
   virtual void release();
+  /// True for the AccumulateGrad node at a leaf.
+  virtual bool is_accumulator() const { return false; }
   bool released() const { return released_; }
 
  protected:
@@ -68,6 +70,7 @@ class AccumulateGrad final : public Node {
   explicit AccumulateGrad(const Tensor& leaf);
   Gradients apply(const Tensor& grad_output) override;
   void release() override {}  // nothing saved; other graphs may still reach this leaf
+  bool is_accumulator() const override { return true; }
   Tensor variable() const;
 
  private:

@@ -1,6 +1,7 @@
 // Tensor: construction, metadata, value access, gradient bookkeeping and printing.
 #include "autograd/tensor.hpp"
 
+#include <algorithm>
 #include <ostream>
 #include <stdexcept>
 #include <string>
@@ -45,6 +46,14 @@ Dtype Tensor::dtype() const {
 Shape Tensor::shape() const {
   return std::visit([](const auto& a) { return Shape(a.shape().begin(), a.shape().end()); },
                     *checked(impl_, "shape").storage);
+}
+
+bool Tensor::has_shape(const Shape& shape) const {
+  return std::visit(
+      [&](const auto& a) {
+        return std::equal(a.shape().begin(), a.shape().end(), shape.begin(), shape.end());
+      },
+      *checked(impl_, "has_shape").storage);
 }
 
 std::size_t Tensor::dim() const {

@@ -102,6 +102,9 @@ class Tensor {
   /// The transpose of a 2-D tensor.
   Tensor t() const;
 
+  /// shape() == shape, without building a Shape.
+  bool has_shape(const Shape& shape) const;
+
   /// True when both handles refer to the same tensor.
   bool is_same(const Tensor& other) const { return impl_ == other.impl_; }
   const std::shared_ptr<detail::TensorImpl>& impl() const { return impl_; }

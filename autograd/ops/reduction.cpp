@@ -44,6 +44,21 @@ ReducedShapes reduced_shapes(const char* op, const Tensor& x, const std::vector<
   return s;
 }
 
+// The sum of n values, accumulated in double over eight independent lanes: accurate for float32,
+// and free of the one-add-at-a-time dependency chain, so the compiler vectorises it.
+template <class T>
+double total(const T* in, std::size_t n) {
+  double lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    for (std::size_t k = 0; k < 8; ++k) lanes[k] += static_cast<double>(in[i + k]);
+  }
+  for (; i < n; ++i) lanes[i % 8] += static_cast<double>(in[i]);
+  double sum = 0;
+  for (double lane : lanes) sum += lane;
+  return sum;
+}
+
 // out[j] = fold of x over the reduced axes, starting from `init`.
 template <class Fold>
 Tensor reduce_values(const Tensor& x, const ReducedShapes& s, double init, Fold fold) {
@@ -70,12 +85,11 @@ Tensor reduce_values(const Tensor& x, const ReducedShapes& s, double init, Fold 
 Tensor sum(const Tensor& x, const std::vector<long>& axes, bool keepdim) {
   const ReducedShapes s = reduced_shapes("sum", x, axes, keepdim);
   Tensor y;
-  if (s.out.empty() && x.dtype() == float32) {
-    // A float32 total over many elements: accumulate in double so rounding does not pile up.
-    double total = 0;
-    const float* in = x.data<float>().data();
-    for (std::size_t i = 0, n = x.numel(); i < n; ++i) total += in[i];
-    y = Tensor(xt::xarray<float>(static_cast<float>(total)));
+  if (s.out.empty()) {
+    y = dispatch(x.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      return Tensor(xt::xarray<T>(static_cast<T>(total(x.data<T>().data(), x.numel()))));
+    });
   } else {
     y = reduce_values(x, s, 0.0, [](auto& acc, auto v) { acc += v; });
   }
@@ -145,6 +159,9 @@ Tensor broadcast_to(const Tensor& x, const Shape& shape) {
 }
 
 Tensor reduce_to_shape(const Tensor& grad, const Shape& shape) {
+  // As every op does: without it, an undefined grad fails in Tensor::shape() with a runtime_error
+  // that does not name the op.
+  kernels::check_defined("reduce_to_shape", grad);
   const Shape from = grad.shape();
   if (from == shape) return grad;
   if (shape.size() > from.size()) {
