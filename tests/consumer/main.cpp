@@ -1,0 +1,18 @@
+// A user program against the installed library: one gradient, printed and checked.
+#include <cmath>
+#include <iostream>
+
+#include "autograd/autograd.hpp"
+#include "nn/nn.hpp"
+
+int main() {
+  using namespace xgrad;
+  Tensor x = Tensor(xt::xarray<double>{1.0, 2.0, 3.0}, true);
+  Tensor loss = sum(x * x);
+  loss.backward();
+  nn::Linear layer(3, 2);
+  const Tensor y = layer(ones({4, 3}));
+  const bool ok = x.grad().data<double>()(2) == 6.0 && y.shape() == Shape{4, 2};
+  std::cout << (ok ? "consumer: ok" : "consumer: wrong result") << std::endl;
+  return ok ? 0 : 1;
+}
