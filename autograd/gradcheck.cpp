@@ -51,14 +51,14 @@ GradcheckResult gradcheck(const TensorFunction& f, const std::vector<Tensor>& in
       numeric[i].resize(values.size());
       for (std::size_t j = 0; j < values.size(); ++j) {
         const double saved = values.data()[j];
+        // Read each output before the next perturbation: it may share the input's values.
         values.data()[j] = saved + eps;
         const Tensor plus = f(inputs);
-        values.data()[j] = saved - eps;
-        const Tensor minus = f(inputs);
-        values.data()[j] = saved;
         check_float64("gradcheck", plus, "the output");
         const std::vector<double> p = flat_values(plus);
-        const std::vector<double> m = flat_values(minus);
+        values.data()[j] = saved - eps;
+        const std::vector<double> m = flat_values(f(inputs));
+        values.data()[j] = saved;
         out_size = p.size();
         numeric[i][j].resize(p.size());
         for (std::size_t k = 0; k < p.size(); ++k) numeric[i][j][k] = (p[k] - m[k]) / (2 * eps);

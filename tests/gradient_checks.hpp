@@ -1,9 +1,12 @@
-// Test helpers: gradient checks whose failures name the input, element, analytic and numeric value.
+// Test helpers: gradient checks whose failures name the input, element, analytic and numeric
+// value; small tensor builders; value and exception-message assertions.
 #pragma once
 
 #include <catch2/catch.hpp>
 
 #include <initializer_list>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "autograd/autograd.hpp"
@@ -36,6 +39,54 @@ inline void check_gradients_twice(const TensorFunction& f, const std::vector<Ten
   INFO(second.message);
   CHECK(second.passed);
 }
+
+/// A float64 tensor holding `values` (nested braces give a matrix), optionally requiring grad.
+inline Tensor f64(xt::xarray<double> values, bool requires_grad = false) {
+  return Tensor(std::move(values), requires_grad);
+}
+inline Tensor f32(xt::xarray<float> values, bool requires_grad = false) {
+  return Tensor(std::move(values), requires_grad);
+}
+
+/// A float64 tensor that requires grad, holding offset + 0.07 m for distinct m in [-14, 14] in a
+/// scrambled order (up to 29 elements): values 0.07 apart, so inputs for ops with kinks or ties
+/// (relu, abs, max, minimum) can be kept away from them by choosing the offset.
+inline Tensor spaced(const Shape& shape, double offset) {
+  auto v = xt::xarray<double>::from_shape(shape);
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    v.data()[i] = offset + 0.07 * (static_cast<double>((11 * i) % 29) - 14.0);
+  }
+  return Tensor(std::move(v), true);
+}
+
+/// The values of a tensor in row-major order, as doubles.
+inline std::vector<double> values(const Tensor& t) {
+  return dispatch(t.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const auto& a = t.data<T>();
+    return std::vector<double>(a.data(), a.data() + a.size());
+  });
+}
+
+/// Asserts a tensor's shape and its row-major values, to a relative or absolute `tolerance`.
+inline void check_values(const Tensor& t, const Shape& shape, const std::vector<double>& expected,
+                         double tolerance = 1e-12) {
+  CHECK(t.shape() == shape);
+  CHECK_THAT(values(t), Catch::Matchers::Approx(expected).epsilon(tolerance).margin(tolerance));
+}
+
+/// Matches an exception whose message contains `part` (Catch's Message matcher wants it whole).
+class MessageContains : public Catch::MatcherBase<std::exception> {
+ public:
+  explicit MessageContains(std::string part) : part_(std::move(part)) {}
+  bool match(const std::exception& e) const override {
+    return std::string(e.what()).find(part_) != std::string::npos;
+  }
+  std::string describe() const override { return "has a message containing \"" + part_ + "\""; }
+
+ private:
+  std::string part_;
+};
 
 /// The message of the exception `f` throws, or "" if it throws none.
 template <class F>

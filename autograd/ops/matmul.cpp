@@ -101,14 +101,25 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   kernels::check_same_dtype("matmul", a, b);
   const std::size_t ra = a.dim();
   const std::size_t rb = b.dim();
-  if (ra == 2 && rb == 2) return matmul(a, b, false, false);
-  if (ra == 2 && rb == 1) return matvec(a, b, false);
-  if (ra == 1 && rb == 2) return matvec(b, a, true);  // a @ B = B^T a
-  if (ra == 1 && rb == 1) {
-    if (a.numel() != b.numel()) {
+  // Checked here, in the caller's terms: matvec's own message names its internal (possibly
+  // transposed) matrix and vector, which for a @ B is B transposed.
+  auto check_inner = [&](std::size_t ka, std::size_t kb) {
+    if (ka != kb) {
       throw std::invalid_argument("matmul: inner dimensions differ: a is " +
                                   format_shape(a.shape()) + ", b is " + format_shape(b.shape()));
     }
+  };
+  if (ra == 2 && rb == 2) return matmul(a, b, false, false);
+  if (ra == 2 && rb == 1) {
+    check_inner(a.size(1), b.numel());
+    return matvec(a, b, false);
+  }
+  if (ra == 1 && rb == 2) {
+    check_inner(a.numel(), b.size(0));
+    return matvec(b, a, true);  // a @ B = B^T a
+  }
+  if (ra == 1 && rb == 1) {
+    check_inner(a.numel(), b.numel());
     return sum(mul(a, b));
   }
   throw std::invalid_argument("matmul: supports 1-D and 2-D tensors; a is " +

@@ -77,6 +77,18 @@ TEST_CASE("gradgradcheck catches a backward that is not differentiable", "[autog
   CHECK_THAT(second.message, Contains("gradgradcheck failed"));
 }
 
+TEST_CASE("gradcheck handles functions whose output shares the input's values",
+          "[autograd][gradcheck]") {
+  Tensor x = input({2, 3}, 5);
+  const GradcheckResult identity =
+      gradcheck([](const std::vector<Tensor>& in) { return in[0]; }, {x});
+  INFO(identity.message);
+  CHECK(identity.passed);
+  const GradcheckResult same_shape =
+      gradcheck([](const std::vector<Tensor>& in) { return reshape(in[0], in[0].shape()); }, {x});
+  CHECK(same_shape.passed);
+}
+
 TEST_CASE("gradcheck refuses float32 inputs and inputs without requires_grad",
           "[autograd][gradcheck]") {
   const auto f = [](const std::vector<Tensor>& in) { return in[0] * 2.0; };
