@@ -44,8 +44,8 @@ Tensor scalar_tensor(double value, Dtype dtype, bool requires_grad) {
 Tensor arange(double start, double stop, double step, Dtype dtype) {
   if (step == 0 || !std::isfinite(step) || !std::isfinite(start) || !std::isfinite(stop)) {
     throw std::invalid_argument("arange: need finite start, stop and a non-zero step; got start " +
-                                std::to_string(start) + ", stop " + std::to_string(stop) +
-                                ", step " + std::to_string(step));
+                                format_number(start) + ", stop " + format_number(stop) + ", step " +
+                                format_number(step));
   }
   const double count = std::ceil((stop - start) / step);
   const std::size_t n = count > 0 ? static_cast<std::size_t>(count) : 0;
@@ -72,8 +72,8 @@ Tensor randn(const Shape& shape, Dtype dtype) {
 
 Tensor uniform(const Shape& shape, double low, double high, Generator& generator, Dtype dtype) {
   if (!(low < high) || !std::isfinite(low) || !std::isfinite(high)) {
-    throw std::invalid_argument("uniform: need finite low < high; got low " + std::to_string(low) +
-                                ", high " + std::to_string(high));
+    throw std::invalid_argument("uniform: need finite low < high; got low " + format_number(low) +
+                                ", high " + format_number(high));
   }
   return make(shape, dtype, false, [&](std::size_t) { return generator.uniform(low, high); });
 }

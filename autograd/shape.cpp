@@ -19,6 +19,12 @@ std::string format_shape(const Shape& shape) {
   return out.str();
 }
 
+std::string format_number(double value) {
+  std::ostringstream out;
+  out << value;
+  return out.str();
+}
+
 std::size_t shape_numel(const Shape& shape) {
   std::size_t n = 1;
   for (std::size_t extent : shape) n *= extent;

@@ -1,4 +1,5 @@
-// Shapes: the Shape type, its formatting for error messages, and NumPy broadcasting rules.
+// Shapes: the Shape type, NumPy broadcasting rules, and the formatting of shapes and numbers for
+// error messages.
 #pragma once
 
 #include <cstddef>
@@ -11,6 +12,9 @@ using Shape = std::vector<std::size_t>;
 
 /// "(3, 4)"; "()" for a scalar; "(5,)" for a vector, as Python prints a tuple.
 std::string format_shape(const Shape& shape);
+
+/// A number as an error message shows it: the shortest form ("0.1", "2", "1e-08", "nan").
+std::string format_number(double value);
 
 /// The number of elements of a shape: the product of its extents (1 for a scalar).
 std::size_t shape_numel(const Shape& shape);

@@ -121,7 +121,7 @@ Tensor softplus(const Tensor& x, double beta) {
   kernels::check_defined("softplus", x);
   if (!(beta > 0) || !std::isfinite(beta)) {
     throw std::invalid_argument("softplus: beta must be positive and finite, got " +
-                                std::to_string(beta));
+                                format_number(beta));
   }
   Tensor y = kernels::unary(x, [beta](auto v) {
     using T = decltype(v);

@@ -182,6 +182,18 @@ Tensor sqrt(const Tensor& x) {
   });
 }
 
+Tensor sin(const Tensor& x) {
+  kernels::check_defined("sin", x);
+  Tensor y = kernels::unary(x, [](auto v) { return std::sin(v); });
+  return record("sin", y, {x}, [x](const Tensor& dy) { return Gradients{mul(dy, cos(x))}; });
+}
+
+Tensor cos(const Tensor& x) {
+  kernels::check_defined("cos", x);
+  Tensor y = kernels::unary(x, [](auto v) { return std::cos(v); });
+  return record("cos", y, {x}, [x](const Tensor& dy) { return Gradients{mul(dy, neg(sin(x)))}; });
+}
+
 Tensor abs(const Tensor& x) {
   kernels::check_defined("abs", x);
   Tensor y = kernels::unary(x, [](auto v) { return std::abs(v); });
@@ -198,8 +210,8 @@ Tensor abs(const Tensor& x) {
 Tensor clamp(const Tensor& x, double min, double max) {
   kernels::check_defined("clamp", x);
   if (std::isnan(min) || std::isnan(max) || min > max) {
-    throw std::invalid_argument("clamp: need min <= max; got min " + std::to_string(min) +
-                                ", max " + std::to_string(max));
+    throw std::invalid_argument("clamp: need min <= max; got min " + format_number(min) + ", max " +
+                                format_number(max));
   }
   Tensor y = kernels::unary(x, [min, max](auto v) {
     using T = decltype(v);

@@ -42,6 +42,8 @@ Tensor exp(const Tensor& x);
 /// Natural logarithm; log(0) = -inf and log of a negative value is NaN, as in NumPy.
 Tensor log(const Tensor& x);
 Tensor sqrt(const Tensor& x);
+Tensor sin(const Tensor& x);
+Tensor cos(const Tensor& x);
 /// |x|; the gradient at 0 is 0.
 Tensor abs(const Tensor& x);
 /// Limits x to [min, max]; the gradient is 1 inside (bounds included) and 0 outside. Throws

@@ -59,7 +59,7 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, Reduction
         throw std::invalid_argument(
             "binary_cross_entropy: input must be probabilities in [0, 1]; "
             "found " +
-            std::to_string(p[i]) + " at flat index " + std::to_string(i) +
+            format_number(p[i]) + " at flat index " + std::to_string(i) +
             " (use the _with_logits form on logits)");
       }
     }
@@ -107,8 +107,13 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
 }
 
 Tensor cross_entropy(const Tensor& logits, const std::vector<std::int64_t>& target,
-                     Reduction reduction) {
+                     Reduction reduction, double label_smoothing) {
   kernels::check_defined("cross_entropy", logits);
+  if (!(label_smoothing >= 0 && label_smoothing <= 1)) {
+    throw std::invalid_argument("cross_entropy: label_smoothing must be in [0, 1], got " +
+                                format_number(label_smoothing));
+  }
+  const double e = label_smoothing;
   const Shape shape = logits.shape();
   if (shape.size() != 2) {
     throw std::invalid_argument("cross_entropy: logits must be 2-D (N, C); got " +
@@ -127,7 +132,8 @@ Tensor cross_entropy(const Tensor& logits, const std::vector<std::int64_t>& targ
                               std::to_string(i) + ")");
     }
   }
-  // Row i: logsumexp(z_i) - z_i[t_i], with the row maximum taken out before exp.
+  // Row i: logsumexp(z_i) - sum_c q_c z_ic with q = (1 - e) onehot(t_i) + e / C; the row maximum
+  // m is taken out first: log(sum_c e^(z_c - m)) - (1 - e)(z_t - m) - e mean_c(z_c - m).
   Tensor terms = dispatch(logits.dtype(), [&](auto tag) {
     using T = decltype(tag);
     auto out = xt::xarray<T>::from_shape({rows});
@@ -136,29 +142,39 @@ Tensor cross_entropy(const Tensor& logits, const std::vector<std::int64_t>& targ
       const T* row = z + i * classes;
       T top = row[0];
       for (std::size_t c = 1; c < classes; ++c) top = std::max(top, row[c]);
-      T total = 0;
-      for (std::size_t c = 0; c < classes; ++c) total += std::exp(row[c] - top);
-      out.data()[i] = std::log(total) - (row[target[i]] - top);  // exact to an ulp at any scale
+      T total = 0, centred_sum = 0;
+      for (std::size_t c = 0; c < classes; ++c) {
+        total += std::exp(row[c] - top);
+        centred_sum += row[c] - top;
+      }
+      T loss = std::log(total) - (row[target[i]] - top);  // exact to an ulp at any scale
+      if (e > 0) {
+        loss = std::log(total) - static_cast<T>(1 - e) * (row[target[i]] - top) -
+               static_cast<T>(e) * centred_sum / static_cast<T>(classes);
+      }
+      out.data()[i] = loss;
     }
     return Tensor(std::move(out));
   });
-  terms = record("cross_entropy", terms, {logits}, [logits, target](const Tensor& dy) {
-    // d/dz_i = (softmax(z_i) - onehot(t_i)) dy_i
-    Tensor onehot = dispatch(logits.dtype(), [&](auto tag) {
+  terms = record("cross_entropy", terms, {logits}, [logits, target, e](const Tensor& dy) {
+    // d/dz_i = (softmax(z_i) - q_i) dy_i, q the (smoothed) target distribution: a constant
+    Tensor q = dispatch(logits.dtype(), [&](auto tag) {
       using T = decltype(tag);
       const Shape s = logits.shape();
       auto out = xt::xarray<T>::from_shape(s);
-      out.fill(0);
-      for (std::size_t i = 0; i < s[0]; ++i) out.data()[i * s[1] + target[i]] = 1;
+      out.fill(static_cast<T>(e / static_cast<double>(s[1])));
+      for (std::size_t i = 0; i < s[0]; ++i)
+        out.data()[i * s[1] + target[i]] += static_cast<T>(1 - e);
       return Tensor(std::move(out));
     });
     const long n = static_cast<long>(dy.numel());
-    return Gradients{mul(sub(softmax(logits, 1), onehot), reshape(dy, {n, 1}))};
+    return Gradients{mul(sub(softmax(logits, 1), q), reshape(dy, {n, 1}))};
   });
   return reduce("cross_entropy", terms, reduction);
 }
 
-Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction reduction) {
+Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction reduction,
+                     double label_smoothing) {
   kernels::check_defined("cross_entropy", target);
   if (target.dim() != 1) {
     throw std::invalid_argument("cross_entropy: target must be 1-D class indices; got " +
@@ -170,13 +186,13 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction reduc
     const T* t = target.data<T>().data();
     for (std::size_t i = 0; i < classes.size(); ++i) {
       if (!std::isfinite(t[i]) || std::floor(t[i]) != t[i]) {
-        throw std::invalid_argument("cross_entropy: target " + std::to_string(t[i]) +
+        throw std::invalid_argument("cross_entropy: target " + format_number(t[i]) +
                                     " is not a class index (row " + std::to_string(i) + ")");
       }
       classes[i] = static_cast<std::int64_t>(t[i]);
     }
   });
-  return cross_entropy(logits, classes, reduction);
+  return cross_entropy(logits, classes, reduction, label_smoothing);
 }
 
 }  // namespace xgrad

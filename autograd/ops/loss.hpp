@@ -21,12 +21,15 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target,
 /// Binary cross-entropy on logits z: max(z, 0) - z t + log(1 + exp(-|z|)), exact for any |z|.
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
                                         Reduction reduction = Reduction::mean);
-/// Cross-entropy of logits (N, C) against class indices (N): logsumexp(z_i) - z_i[t_i]. Throws
-/// std::out_of_range "cross_entropy: target 7 out of range for 5 classes (row 12)".
+/// Cross-entropy of logits (N, C) against class indices (N): logsumexp(z_i) - z_i[t_i]. With
+/// label_smoothing e the target distribution is q = (1 - e) onehot(t) + e / C (PyTorch's
+/// definition), and a row's loss is logsumexp(z_i) - sum_c q_c z_ic. Throws std::out_of_range
+/// "cross_entropy: target 7 out of range for 5 classes (row 12)", std::invalid_argument unless
+/// 0 <= e <= 1.
 Tensor cross_entropy(const Tensor& logits, const std::vector<std::int64_t>& target,
-                     Reduction reduction = Reduction::mean);
+                     Reduction reduction = Reduction::mean, double label_smoothing = 0.0);
 /// The same with the class indices held in a tensor of shape (N,) (whole numbers).
 Tensor cross_entropy(const Tensor& logits, const Tensor& target,
-                     Reduction reduction = Reduction::mean);
+                     Reduction reduction = Reduction::mean, double label_smoothing = 0.0);
 
 }  // namespace xgrad

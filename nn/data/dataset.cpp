@@ -1,10 +1,12 @@
 // data::Dataset and data::DataLoader.
 #include "nn/data/dataset.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "autograd/ops.hpp"
 

@@ -22,7 +22,7 @@ class Dataset {
  public:
   Dataset() = default;
   /// Throws std::invalid_argument when x and y differ in rows, when there are no rows, or when x
-  /// holds NaN or Inf (naming the row and column of the first one).
+  /// or y holds NaN or Inf (naming the row and column of the first one).
   Dataset(Tensor x, Tensor y);
 
   std::size_t size() const { return x_.defined() ? x_.size(0) : 0; }

@@ -237,9 +237,9 @@ TEST_CASE("softmax and log_softmax have correct first and second derivatives alo
 TEST_CASE("softplus rejects a beta that is not positive and finite", "[autograd][activation]") {
   const Tensor x = f64({1, 2});
   CHECK_THROWS_MATCHES(softplus(x, 0.0), std::invalid_argument,
-                       MessageContains("softplus: beta must be positive and finite, got 0.000000"));
+                       MessageContains("softplus: beta must be positive and finite, got 0"));
   CHECK_THROWS_MATCHES(softplus(x, -1.0), std::invalid_argument,
-                       MessageContains("softplus: beta must be positive and finite, got -1.0"));
+                       MessageContains("softplus: beta must be positive and finite, got -1"));
   CHECK_THROWS_MATCHES(softplus(x, std::numeric_limits<double>::infinity()), std::invalid_argument,
                        MessageContains("got inf"));
   CHECK_THROWS_MATCHES(softplus(x, std::numeric_limits<double>::quiet_NaN()), std::invalid_argument,

@@ -1,0 +1,228 @@
+// Losses as compositions of autograd ops (l1, huber, nll, label-smoothed cross-entropy, L2
+// penalty), and the loss modules that call them or the fused autograd losses.
+#include "nn/loss.hpp"
+
+#include <cmath>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+#include "autograd/ops.hpp"
+
+namespace xgrad::nn {
+
+namespace {
+
+void check_pair(const char* op, const Tensor& input, const Tensor& target) {
+  if (!input.defined() || !target.defined()) {
+    throw std::invalid_argument(std::string(op) + ": " + (input.defined() ? "target" : "input") +
+                                " is undefined");
+  }
+  if (input.dtype() != target.dtype()) {
+    throw std::invalid_argument(std::string(op) + ": input is " + dtype_name(input.dtype()) +
+                                ", target is " + dtype_name(target.dtype()) +
+                                " (convert one with to())");
+  }
+  if (input.shape() != target.shape()) {
+    throw std::invalid_argument(std::string(op) + ": input " + format_shape(input.shape()) +
+                                " and target " + format_shape(target.shape()) + " differ in shape");
+  }
+}
+
+Tensor reduce(const char* op, const Tensor& terms, Reduction reduction) {
+  switch (reduction) {
+    case Reduction::none:
+      return terms;
+    case Reduction::sum:
+      return sum(terms);
+    case Reduction::mean:
+      if (terms.numel() == 0) {
+        throw std::invalid_argument(std::string(op) + ": mean over an empty input of shape " +
+                                    format_shape(terms.shape()));
+      }
+      return mean(terms);
+  }
+  throw std::invalid_argument(std::string(op) + ": unknown reduction");
+}
+
+void check_delta(const char* who, double delta) {
+  if (!(delta > 0) || !std::isfinite(delta)) {
+    throw std::invalid_argument(std::string(who) + ": delta must be finite and > 0, got " +
+                                format_number(delta));
+  }
+}
+
+void check_label_smoothing(const char* who, double label_smoothing) {
+  if (!(label_smoothing >= 0 && label_smoothing <= 1)) {
+    throw std::invalid_argument(std::string(who) + ": label_smoothing must be in [0, 1], got " +
+                                format_number(label_smoothing));
+  }
+}
+
+// Checks scores (N, C) against N class indices in [0, C), naming `op`.
+void check_classes(const char* op, const Tensor& scores, const std::vector<std::int64_t>& target) {
+  if (!scores.defined()) throw std::invalid_argument(std::string(op) + ": input is undefined");
+  const Shape shape = scores.shape();
+  if (shape.size() != 2) {
+    throw std::invalid_argument(std::string(op) + ": input must be 2-D (N, C); got " +
+                                format_shape(shape));
+  }
+  if (target.size() != shape[0]) {
+    throw std::invalid_argument(std::string(op) + ": " + std::to_string(target.size()) +
+                                " targets for input of shape " + format_shape(shape));
+  }
+  for (std::size_t i = 0; i < target.size(); ++i) {
+    if (target[i] < 0 || static_cast<std::size_t>(target[i]) >= shape[1]) {
+      throw std::out_of_range(std::string(op) + ": target " + std::to_string(target[i]) +
+                              " out of range for " + std::to_string(shape[1]) + " classes (row " +
+                              std::to_string(i) + ")");
+    }
+  }
+}
+
+// Class indices from a tensor (N,) of whole numbers.
+std::vector<std::int64_t> class_indices(const char* op, const Tensor& target) {
+  if (!target.defined()) throw std::invalid_argument(std::string(op) + ": target is undefined");
+  if (target.dim() != 1) {
+    throw std::invalid_argument(std::string(op) + ": target must be 1-D class indices; got " +
+                                format_shape(target.shape()));
+  }
+  std::vector<std::int64_t> classes(target.numel());
+  dispatch(target.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* t = target.data<T>().data();
+    for (std::size_t i = 0; i < classes.size(); ++i) {
+      if (!std::isfinite(t[i]) || std::floor(t[i]) != t[i]) {
+        throw std::invalid_argument(std::string(op) + ": target " + format_number(t[i]) +
+                                    " is not a class index (row " + std::to_string(i) + ")");
+      }
+      classes[i] = static_cast<std::int64_t>(t[i]);
+    }
+  });
+  return classes;
+}
+
+// scores[i, target[i]] for every row, shape (N,): an index_select on the flattened scores, so the
+// gradient is index_select's scatter-add (no one-hot product, which turns -inf into NaN).
+Tensor pick_targets(const Tensor& scores, const std::vector<std::int64_t>& target) {
+  const std::size_t classes = scores.size(1);
+  std::vector<std::size_t> flat(target.size());
+  for (std::size_t i = 0; i < target.size(); ++i) {
+    flat[i] = i * classes + static_cast<std::size_t>(target[i]);
+  }
+  return index_select(reshape(scores, {-1}), 0, flat);
+}
+
+}  // namespace
+
+const char* reduction_name(Reduction reduction) {
+  switch (reduction) {
+    case Reduction::mean:
+      return "mean";
+    case Reduction::sum:
+      return "sum";
+    case Reduction::none:
+      return "none";
+  }
+  return "unknown";
+}
+
+Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
+  check_pair("l1_loss", input, target);
+  return reduce("l1_loss", abs(input - target), reduction);
+}
+
+Tensor huber_loss(const Tensor& input, const Tensor& target, double delta, Reduction reduction) {
+  check_delta("huber_loss", delta);
+  check_pair("huber_loss", input, target);
+  // With a = |d| and q = min(a, delta): 0.5 q^2 + delta (a - q) is 0.5 d^2 inside the band and
+  // delta (|d| - 0.5 delta) outside; clamp's zero gradient past delta leaves delta sign(d) there.
+  Tensor a = abs(input - target);
+  Tensor q = clamp(a, 0.0, delta);
+  return reduce("huber_loss", 0.5 * q * q + delta * (a - q), reduction);
+}
+
+Tensor nll_loss(const Tensor& log_probs, const std::vector<std::int64_t>& target,
+                Reduction reduction) {
+  check_classes("nll_loss", log_probs, target);
+  return reduce("nll_loss", -pick_targets(log_probs, target), reduction);  // (N,)
+}
+
+Tensor nll_loss(const Tensor& log_probs, const Tensor& target, Reduction reduction) {
+  return nll_loss(log_probs, class_indices("nll_loss", target), reduction);
+}
+
+Tensor l2_penalty(const std::vector<Tensor>& params) {
+  if (params.empty()) throw std::invalid_argument("l2_penalty: no tensors given");
+  Tensor total;
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    const Tensor& p = params[i];
+    if (!p.defined()) {
+      throw std::invalid_argument("l2_penalty: tensor " + std::to_string(i) + " is undefined");
+    }
+    if (p.dtype() != params[0].dtype()) {
+      throw std::invalid_argument("l2_penalty: tensor " + std::to_string(i) + " is " +
+                                  dtype_name(p.dtype()) + ", tensor 0 is " +
+                                  dtype_name(params[0].dtype()));
+    }
+    Tensor square_sum = sum(p * p);
+    total = total.defined() ? total + square_sum : square_sum;
+  }
+  return total;
+}
+
+Tensor Loss::forward(const Tensor&) {
+  throw std::logic_error(type_name() +
+                         ": a loss takes (input, target); call forward(input, target)");
+}
+
+std::string Loss::extra_repr() const {
+  return std::string("reduction=") + reduction_name(reduction_);
+}
+
+Tensor MSELoss::forward(const Tensor& input, const Tensor& target) {
+  return mse_loss(input, target, reduction_);
+}
+
+Tensor L1Loss::forward(const Tensor& input, const Tensor& target) {
+  return l1_loss(input, target, reduction_);
+}
+
+HuberLoss::HuberLoss(double delta, Reduction reduction) : Loss(reduction), delta_(delta) {
+  check_delta("HuberLoss", delta);
+}
+
+Tensor HuberLoss::forward(const Tensor& input, const Tensor& target) {
+  return huber_loss(input, target, delta_, reduction_);
+}
+
+std::string HuberLoss::extra_repr() const {
+  return Loss::extra_repr() + ", delta=" + format_number(delta_);
+}
+
+Tensor BCELoss::forward(const Tensor& input, const Tensor& target) {
+  return binary_cross_entropy(input, target, reduction_);
+}
+
+Tensor BCEWithLogitsLoss::forward(const Tensor& input, const Tensor& target) {
+  return binary_cross_entropy_with_logits(input, target, reduction_);
+}
+
+CrossEntropyLoss::CrossEntropyLoss(Reduction reduction, double label_smoothing)
+    : Loss(reduction), label_smoothing_(label_smoothing) {
+  check_label_smoothing("CrossEntropyLoss", label_smoothing);
+}
+
+Tensor CrossEntropyLoss::forward(const Tensor& logits, const Tensor& target) {
+  return xgrad::cross_entropy(logits, target, reduction_, label_smoothing_);
+}
+
+std::string CrossEntropyLoss::extra_repr() const {
+  return Loss::extra_repr() + ", label_smoothing=" + format_number(label_smoothing_);
+}
+
+Tensor NLLLoss::forward(const Tensor& log_probs, const Tensor& target) {
+  return nll_loss(log_probs, target, reduction_);
+}
+
+}  // namespace xgrad::nn

@@ -1,0 +1,221 @@
+// The training loop.
+#include "nn/trainer.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <iomanip>
+#include <sstream>
+#include <tuple>
+
+#include "autograd/grad_mode.hpp"
+#include "autograd/ops.hpp"
+#include "nn/optim/clip.hpp"
+#include "nn/progress.hpp"
+#include "nn/serialize.hpp"
+
+namespace xgrad::nn {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// Copies of a module's parameters and buffers, to restore later.
+NamedTensors snapshot(const Module& model) {
+  no_grad guard;
+  NamedTensors copy;
+  for (const auto& [name, tensor] : model.state_dict()) {
+    copy.emplace_back(name, tensor.detach().clone());
+  }
+  return copy;
+}
+
+}  // namespace
+
+void History::to_csv(const std::string& path) const {
+  std::ofstream out(path);
+  if (!out) throw std::runtime_error("History::to_csv: cannot write " + path);
+  const std::string metric = metric_name.empty() ? "metric" : metric_name;
+  out << "epoch,train_loss,val_loss,train_" << metric << ",val_" << metric << ",lr,steps,seconds\n";
+  out << std::setprecision(10);
+  for (const EpochLog& e : epochs) {
+    out << e.epoch << ',' << e.train_loss << ',' << e.val_loss << ',' << e.train_metric << ','
+        << e.val_metric << ',' << e.lr << ',' << e.steps << ',' << e.seconds << '\n';
+  }
+  if (!out) throw std::runtime_error("History::to_csv: error while writing " + path);
+}
+
+Trainer::Trainer(Module& model, optim::Optimizer& optimizer, LossFunction loss, FitOptions options)
+    : model_(model), optimizer_(optimizer), loss_(std::move(loss)), options_(std::move(options)) {
+  const FitOptions& o = options_;
+  auto bad = [](const std::string& what) { throw std::invalid_argument("fit: " + what); };
+  if (!loss_) bad("no loss function given");
+  if (o.epochs == 0) bad("epochs must be at least 1");
+  if (o.batch_size == 0) bad("batch_size must be at least 1");
+  if (o.accumulate_steps == 0) bad("accumulate_steps must be at least 1");
+  if (!(o.clip_grad_norm >= 0) || !std::isfinite(o.clip_grad_norm)) {
+    bad("clip_grad_norm must be finite and >= 0, got " + format_number(o.clip_grad_norm));
+  }
+  if (!(o.min_delta >= 0) || !std::isfinite(o.min_delta)) {
+    bad("min_delta must be finite and >= 0, got " + format_number(o.min_delta));
+  }
+  if (o.monitor != "val_loss" && o.monitor != "train_loss" && o.monitor != "val_metric" &&
+      o.monitor != "train_metric") {
+    bad("unknown monitor '" + o.monitor +
+        "' (use val_loss, train_loss, val_metric or train_metric)");
+  }
+  if ((o.monitor == "val_metric" || o.monitor == "train_metric") && !o.metric) {
+    bad("monitor '" + o.monitor + "' needs a metric function");
+  }
+}
+
+double Trainer::monitored(const EpochLog& log) const {
+  if (options_.monitor == "train_loss") return log.train_loss;
+  if (options_.monitor == "val_metric") return log.val_metric;
+  if (options_.monitor == "train_metric") return log.train_metric;
+  return log.val_loss;
+}
+
+std::pair<double, double> Trainer::evaluate(const data::Dataset& dataset) {
+  if (dataset.size() == 0) throw std::invalid_argument("evaluate: the dataset is empty");
+  const bool was_training = model_.is_training();
+  model_.eval();
+  no_grad guard;
+  data::DataLoader loader(dataset, options_.batch_size);
+  double total = 0;
+  std::vector<Tensor> predictions;
+  for (const data::Batch& batch : loader) {
+    Tensor prediction = model_(batch.x);
+    total += loss_(prediction, batch.y).item() * static_cast<double>(batch.x.size(0));
+    if (options_.metric) predictions.push_back(prediction);
+  }
+  model_.train(was_training);
+  const double metric =
+      options_.metric ? options_.metric(concat(predictions, 0), dataset.y()) : kNaN;
+  return {total / static_cast<double>(dataset.size()), metric};
+}
+
+History Trainer::fit(const data::Dataset& train, const data::Dataset* validation) {
+  const FitOptions& o = options_;
+  const bool monitors_validation = o.monitor.rfind("val_", 0) == 0;
+  if (o.early_stopping && monitors_validation && !validation) {
+    throw std::invalid_argument("fit: early stopping monitors " + o.monitor +
+                                " but no validation data was given");
+  }
+  stop_requested_ = false;
+  History history;
+  if (o.metric) history.metric_name = o.metric_name;
+
+  data::DataLoader loader(train, o.batch_size, o.shuffle, o.seed, o.drop_last);
+  detail::Progress progress(o.verbosity, o.out, o.epochs, loader.size(), o.metric_name);
+  const std::vector<Tensor> params = model_.parameters();
+
+  // The best weights so far by the monitored value; the starting weights until an epoch ends.
+  const bool tracking = (o.early_stopping || o.restore_best || !o.checkpoint_path.empty()) &&
+                        (!monitors_validation || validation);
+  NamedTensors best = snapshot(model_);
+  double best_value = kNaN;
+  std::size_t since_best = 0;
+  const bool higher_is_better =
+      o.monitor.find("metric") != std::string::npos && o.metric_higher_is_better;
+
+  auto restore_best = [&] { model_.load_state_dict(best); };
+  auto step = [&] {
+    if (o.clip_grad_norm > 0) optim::clip_grad_norm_(params, o.clip_grad_norm);
+    optimizer_.step();
+    optimizer_.zero_grad();
+  };
+
+  std::size_t steps = 0;
+  model_.train();
+  optimizer_.zero_grad();
+  for (std::size_t epoch = 1; epoch <= o.epochs; ++epoch) {
+    progress.start_epoch(epoch);
+    const auto start = std::chrono::steady_clock::now();
+    double loss_sum = 0;
+    std::size_t rows = 0, batch_index = 0, pending = 0;
+    std::vector<Tensor> predictions, targets;
+    for (const data::Batch& batch : loader) {
+      ++batch_index;
+      Tensor prediction = model_(batch.x);
+      Tensor loss = loss_(prediction, batch.y);
+      const double value = loss.item();
+      if (!std::isfinite(value)) {
+        restore_best();
+        throw TrainingDiverged(
+            "fit: the loss became " + format_number(value) + " at epoch " + std::to_string(epoch) +
+                ", batch " + std::to_string(batch_index) +
+                "; training stopped and the model holds the weights of " +
+                (history.best_epoch ? "epoch " + std::to_string(history.best_epoch)
+                                    : std::string("the start")),
+            history);
+      }
+      (o.accumulate_steps > 1 ? loss / static_cast<double>(o.accumulate_steps) : loss).backward();
+      if (++pending == o.accumulate_steps) {
+        step();
+        pending = 0;
+        ++steps;
+      }
+      const std::size_t n = batch.x.size(0);
+      loss_sum += value * static_cast<double>(n);
+      rows += n;
+      if (o.metric) {
+        predictions.push_back(prediction.detach());
+        targets.push_back(batch.y);
+      }
+      progress.batch_done(batch_index, loss_sum / static_cast<double>(rows));
+    }
+    if (pending > 0) {  // the epoch's last, incomplete accumulation
+      step();
+      ++steps;
+    }
+
+    EpochLog log;
+    log.epoch = epoch;
+    log.train_loss = loss_sum / static_cast<double>(rows);
+    if (o.metric) log.train_metric = o.metric(concat(predictions, 0), concat(targets, 0));
+    if (validation) std::tie(log.val_loss, log.val_metric) = evaluate(*validation);
+    log.lr = optimizer_.lr();
+    log.steps = steps;
+    log.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    history.epochs.push_back(log);
+
+    if (tracking) {
+      const double value = monitored(log);
+      const bool improved =
+          std::isfinite(value) &&
+          (std::isnan(best_value) || (higher_is_better ? value > best_value + o.min_delta
+                                                       : value < best_value - o.min_delta));
+      if (improved) {
+        best_value = value;
+        history.best_epoch = epoch;
+        best = snapshot(model_);
+        since_best = 0;
+        if (!o.checkpoint_path.empty()) save(model_, o.checkpoint_path);
+      } else {
+        ++since_best;
+      }
+    }
+    progress.epoch_done(log);
+    for (const Callback& callback : o.callbacks) callback(*this, log);
+    if (o.early_stopping && since_best > 0 && since_best >= o.patience) {
+      history.stopped_early = true;
+      break;
+    }
+    if (stop_requested_) break;
+  }
+  if (tracking && o.restore_best && history.best_epoch > 0) {
+    restore_best();
+  } else {
+    history.best_epoch = history.epochs.size();
+  }
+  return history;
+}
+
+History fit(Module& model, optim::Optimizer& optimizer, const LossFunction& loss,
+            const data::Dataset& train, const data::Dataset* validation,
+            const FitOptions& options) {
+  return Trainer(model, optimizer, loss, options).fit(train, validation);
+}
+
+}  // namespace xgrad::nn
