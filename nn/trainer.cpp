@@ -20,6 +20,21 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
+// True when no parameter holds NaN or infinity.
+bool all_finite(const std::vector<Tensor>& params) {
+  for (const Tensor& p : params) {
+    const bool finite = dispatch(p.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      for (T v : p.data<T>()) {
+        if (!std::isfinite(v)) return false;
+      }
+      return true;
+    });
+    if (!finite) return false;
+  }
+  return true;
+}
+
 // Copies of a module's parameters and buffers, to restore later.
 NamedTensors snapshot(const Module& model) {
   no_grad guard;
@@ -195,6 +210,10 @@ History Trainer::fit(const data::Dataset& train, const data::Dataset* validation
       } else {
         ++since_best;
       }
+    } else if (all_finite(params)) {
+      // Nothing is monitored: keep the latest sound weights, so a later divergence loses nothing.
+      best = snapshot(model_);
+      history.best_epoch = epoch;
     }
     progress.epoch_done(log);
     for (const Callback& callback : o.callbacks) callback(*this, log);

@@ -275,3 +275,27 @@ TEST_CASE("bad training options are refused with a clear message", "[nn][trainer
              }),
              Contains("differ in shape"));
 }
+
+TEST_CASE("divergence without a monitored value keeps the last sound weights", "[nn][trainer]") {
+  // lr 10 on (p - 1)^2 multiplies the error by -19 each step: the weights overflow in float64
+  // after a few hundred epochs, and the model must be left with the last finite ones.
+  Scalar model;
+  optim::SGD optimizer(model.parameters(), 10.0);
+  nn::FitOptions options;
+  options.epochs = 1000;
+  options.batch_size = 4;
+  options.restore_best = false;
+  options.verbosity = nn::Verbosity::silent;
+  data::Dataset train(ones({4, 1}, float64), ones({4, 1}, float64));
+  try {
+    nn::fit(
+        model, optimizer, [](const Tensor& p, const Tensor& t) { return mse_loss(p, t); }, train,
+        nullptr, options);
+    FAIL("fit did not throw");
+  } catch (const nn::TrainingDiverged& e) {
+    CHECK_THAT(e.what(), Contains("holds the weights of epoch"));
+    CHECK(e.history().epochs.size() > 100);
+  }
+  CHECK(std::isfinite(model.p.item()));
+  CHECK(std::abs(model.p.item()) > 1e100);
+}
