@@ -1,6 +1,7 @@
 // The training loop.
 #include "nn/trainer.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <fstream>
@@ -20,21 +21,6 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// True when no parameter holds NaN or infinity.
-bool all_finite(const std::vector<Tensor>& params) {
-  for (const Tensor& p : params) {
-    const bool finite = dispatch(p.dtype(), [&](auto tag) {
-      using T = decltype(tag);
-      for (T v : p.data<T>()) {
-        if (!std::isfinite(v)) return false;
-      }
-      return true;
-    });
-    if (!finite) return false;
-  }
-  return true;
-}
-
 // Copies of a module's parameters and buffers, to restore later.
 NamedTensors snapshot(const Module& model) {
   no_grad guard;
@@ -43,6 +29,19 @@ NamedTensors snapshot(const Module& model) {
     copy.emplace_back(name, tensor.detach().clone());
   }
   return copy;
+}
+
+// The loss of one batch, checked to be a single value before anything reads it.
+Tensor batch_loss(const LossFunction& loss, const Tensor& prediction, const Tensor& target) {
+  Tensor value = loss(prediction, target);
+  if (!value.defined() || value.numel() != 1) {
+    throw std::invalid_argument("fit: the loss function returned " +
+                                (value.defined()
+                                     ? "a tensor of shape " + format_shape(value.shape())
+                                     : std::string("an undefined tensor")) +
+                                "; it must return one value (reduce with mean or sum)");
+  }
+  return value;
 }
 
 }  // namespace
@@ -82,6 +81,16 @@ Trainer::Trainer(Module& model, optim::Optimizer& optimizer, LossFunction loss, 
   if ((o.monitor == "val_metric" || o.monitor == "train_metric") && !o.metric) {
     bad("monitor '" + o.monitor + "' needs a metric function");
   }
+  // An optimizer made for another model would step nothing that this one uses, silently.
+  const std::vector<Tensor> own = model_.parameters();
+  const std::vector<Tensor>& stepped = optimizer_.params();
+  const bool shares = std::any_of(stepped.begin(), stepped.end(), [&](const Tensor& p) {
+    return std::any_of(own.begin(), own.end(), [&](const Tensor& q) { return q.is_same(p); });
+  });
+  if (!shares) {
+    bad("the optimizer (" + optimizer_.name() + ") holds none of the " + model_.type_name() +
+        "'s parameters; build it from model.parameters()");
+  }
 }
 
 double Trainer::monitored(const EpochLog& log) const {
@@ -101,7 +110,7 @@ std::pair<double, double> Trainer::evaluate(const data::Dataset& dataset) {
   std::vector<Tensor> predictions;
   for (const data::Batch& batch : loader) {
     Tensor prediction = model_(batch.x);
-    total += loss_(prediction, batch.y).item() * static_cast<double>(batch.x.size(0));
+    total += batch_loss(loss_, prediction, batch.y).item() * static_cast<double>(batch.x.size(0));
     if (options_.metric) predictions.push_back(prediction);
   }
   model_.train(was_training);
@@ -122,13 +131,23 @@ History Trainer::fit(const data::Dataset& train, const data::Dataset* validation
   if (o.metric) history.metric_name = o.metric_name;
 
   data::DataLoader loader(train, o.batch_size, o.shuffle, o.seed, o.drop_last);
+  if (loader.size() == 0) {
+    throw std::invalid_argument("fit: drop_last with batch_size " + std::to_string(o.batch_size) +
+                                " leaves no complete batch of the " + std::to_string(train.size()) +
+                                " training samples");
+  }
   detail::Progress progress(o.verbosity, o.out, o.epochs, loader.size(), o.metric_name);
   const std::vector<Tensor> params = model_.parameters();
 
   // The best weights so far by the monitored value; the starting weights until an epoch ends.
+  // A validation value is measured after the epoch's steps, on the weights the epoch ends with; a
+  // training value is the mean of the batch losses, each measured before its step, so it speaks
+  // for the weights the epoch started with, and those are what an improvement keeps.
   const bool tracking = (o.early_stopping || o.restore_best || !o.checkpoint_path.empty()) &&
                         (!monitors_validation || validation);
   NamedTensors best = snapshot(model_);
+  NamedTensors epoch_start;
+  std::string kept = "the start";  // which weights `best` holds, for messages
   double best_value = kNaN;
   std::size_t since_best = 0;
   const bool higher_is_better =
@@ -146,6 +165,7 @@ History Trainer::fit(const data::Dataset& train, const data::Dataset* validation
   optimizer_.zero_grad();
   for (std::size_t epoch = 1; epoch <= o.epochs; ++epoch) {
     progress.start_epoch(epoch);
+    epoch_start = snapshot(model_);
     const auto start = std::chrono::steady_clock::now();
     double loss_sum = 0;
     std::size_t rows = 0, batch_index = 0, pending = 0;
@@ -153,17 +173,15 @@ History Trainer::fit(const data::Dataset& train, const data::Dataset* validation
     for (const data::Batch& batch : loader) {
       ++batch_index;
       Tensor prediction = model_(batch.x);
-      Tensor loss = loss_(prediction, batch.y);
+      Tensor loss = batch_loss(loss_, prediction, batch.y);
       const double value = loss.item();
       if (!std::isfinite(value)) {
         restore_best();
-        throw TrainingDiverged(
-            "fit: the loss became " + format_number(value) + " at epoch " + std::to_string(epoch) +
-                ", batch " + std::to_string(batch_index) +
-                "; training stopped and the model holds the weights of " +
-                (history.best_epoch ? "epoch " + std::to_string(history.best_epoch)
-                                    : std::string("the start")),
-            history);
+        throw TrainingDiverged("fit: the loss became " + format_number(value) + " at epoch " +
+                                   std::to_string(epoch) + ", batch " +
+                                   std::to_string(batch_index) +
+                                   "; training stopped and the model holds the weights of " + kept,
+                               history);
       }
       (o.accumulate_steps > 1 ? loss / static_cast<double>(o.accumulate_steps) : loss).backward();
       if (++pending == o.accumulate_steps) {
@@ -204,16 +222,23 @@ History Trainer::fit(const data::Dataset& train, const data::Dataset* validation
       if (improved) {
         best_value = value;
         history.best_epoch = epoch;
-        best = snapshot(model_);
+        if (monitors_validation) {
+          best = snapshot(model_);
+          kept = "epoch " + std::to_string(epoch);
+        } else {
+          best = epoch_start;
+          kept = "the start of epoch " + std::to_string(epoch);
+        }
         since_best = 0;
         if (!o.checkpoint_path.empty()) save(model_, o.checkpoint_path);
       } else {
         ++since_best;
       }
-    } else if (all_finite(params)) {
-      // Nothing is monitored: keep the latest sound weights, so a later divergence loses nothing.
-      best = snapshot(model_);
-      history.best_epoch = epoch;
+    } else {
+      // Nothing is monitored: keep the weights this epoch started from, whose every batch loss was
+      // finite, so a later divergence loses nothing.
+      best = epoch_start;
+      kept = "the start of epoch " + std::to_string(epoch);
     }
     progress.epoch_done(log);
     for (const Callback& callback : o.callbacks) callback(*this, log);

@@ -33,8 +33,11 @@ struct EpochLog {
 /// Every epoch of a fit, and why it ended.
 struct History {
   std::vector<EpochLog> epochs;
-  std::string metric_name;     // column name of the metric ("accuracy"), empty if none
-  std::size_t best_epoch = 0;  // the epoch whose weights the model holds at the end (0: none)
+  std::string metric_name;  // column name of the metric ("accuracy"), empty if none
+  /// The epoch judged best by the monitored value (the last epoch when nothing is restored). For
+  /// a validation value the model ends with the weights that epoch ended with; for a training
+  /// value, with the weights it started from, which its batch losses were measured on.
+  std::size_t best_epoch = 0;
   bool stopped_early = false;
 
   /// Writes one row per epoch: epoch,train_loss,val_loss,train_<metric>,val_<metric>,lr,steps,
@@ -83,8 +86,10 @@ struct FitOptions {
   std::ostream* out = nullptr;                 // where progress goes; std::cout if null
 };
 
-/// Thrown when a loss becomes NaN or infinite. The model then holds the best weights seen (or the
-/// starting weights if no epoch finished); the history up to that point comes with the exception.
+/// Thrown when a loss becomes NaN or infinite. The model then holds the best weights seen by the
+/// monitored value, or, when nothing is monitored, the weights the last complete epoch started
+/// from (all its losses were finite); the message says which. The history up to that point comes
+/// with the exception.
 class TrainingDiverged : public std::runtime_error {
  public:
   TrainingDiverged(const std::string& message, History history)
@@ -99,10 +104,15 @@ class TrainingDiverged : public std::runtime_error {
 class Trainer {
  public:
   /// Throws std::invalid_argument for bad options (0 epochs, batch size 0, accumulate_steps 0,
-  /// negative clip norm or min_delta, unknown monitor).
+  /// negative clip norm or min_delta, unknown monitor) and for an optimizer that holds none of the
+  /// model's parameters.
   Trainer(Module& model, optim::Optimizer& optimizer, LossFunction loss, FitOptions options = {});
 
   /// Runs the epochs. A validation set, if given, is evaluated after every epoch in eval mode.
+  /// Throws std::invalid_argument when drop_last leaves no complete batch or the loss function
+  /// returns anything but one value, what the model, loss, metric and data loader throw for bad
+  /// batches, TrainingDiverged for a NaN or infinite loss, and std::runtime_error when the
+  /// checkpoint cannot be saved.
   History fit(const data::Dataset& train, const data::Dataset* validation = nullptr);
   /// The mean loss (and metric, NaN without one) over a dataset, in eval mode without a graph.
   std::pair<double, double> evaluate(const data::Dataset& dataset);

@@ -161,11 +161,13 @@ TEST_CASE("a non-finite loss stops training with the best weights kept", "[nn][t
     FAIL("fit did not throw");
   } catch (const nn::TrainingDiverged& e) {
     CHECK_THAT(e.what(), Contains("the loss became nan at epoch 3, batch 1"));
-    CHECK_THAT(e.what(), Contains("holds the weights of epoch 2"));
+    // Epoch 2's training loss was the lowest; it was measured on the weights epoch 2 started
+    // from, which are the weights after epoch 1.
+    CHECK_THAT(e.what(), Contains("holds the weights of the start of epoch 2"));
     CHECK(e.history().epochs.size() == 2);
   }
   REQUIRE(p_after_epoch.size() == 2);
-  CHECK(model.p.item() == p_after_epoch[1]);
+  CHECK(model.p.item() == p_after_epoch[0]);
 }
 
 TEST_CASE("gradient accumulation over two half batches equals one full batch", "[nn][trainer]") {
@@ -277,8 +279,8 @@ TEST_CASE("bad training options are refused with a clear message", "[nn][trainer
 }
 
 TEST_CASE("divergence without a monitored value keeps the last sound weights", "[nn][trainer]") {
-  // lr 10 on (p - 1)^2 multiplies the error by -19 each step: the weights overflow in float64
-  // after a few hundred epochs, and the model must be left with the last finite ones.
+  // lr 10 on (p - 1)^2 multiplies the error by -19 each step: the loss overflows in float64 after
+  // a few hundred epochs, and the model must be left with weights whose loss was finite.
   Scalar model;
   optim::SGD optimizer(model.parameters(), 10.0);
   nn::FitOptions options;
@@ -293,9 +295,33 @@ TEST_CASE("divergence without a monitored value keeps the last sound weights", "
         nullptr, options);
     FAIL("fit did not throw");
   } catch (const nn::TrainingDiverged& e) {
-    CHECK_THAT(e.what(), Contains("holds the weights of epoch"));
+    CHECK_THAT(e.what(), Contains("holds the weights of the start of epoch"));
     CHECK(e.history().epochs.size() > 100);
   }
-  CHECK(std::isfinite(model.p.item()));
-  CHECK(std::abs(model.p.item()) > 1e100);
+  // The kept weights still give a finite loss, and training had gone far before diverging.
+  const double p = model.p.item();
+  CHECK(std::isfinite((p - 1) * (p - 1)));
+  CHECK(std::abs(p) > 1e100);
+}
+
+TEST_CASE("early stopping on the training loss keeps the weights that loss was measured on",
+          "[nn][trainer]") {
+  // Epoch 1's loss, 1, is measured at p = 0; its one step (lr 1000) throws p to 2000, whose loss
+  // in epoch 2 is far worse. The best epoch is 1, and its loss speaks for p = 0, not p = 2000.
+  Scalar model;
+  optim::SGD optimizer(model.parameters(), 1000.0);
+  nn::FitOptions options;
+  options.epochs = 10;
+  options.batch_size = 4;
+  options.early_stopping = true;
+  options.monitor = "train_loss";
+  options.verbosity = nn::Verbosity::silent;
+  data::Dataset train(ones({4, 1}, float64), ones({4, 1}, float64));
+  nn::History history = nn::fit(
+      model, optimizer, [](const Tensor& p, const Tensor& t) { return mse_loss(p, t); }, train,
+      nullptr, options);
+  CHECK(history.stopped_early);
+  CHECK(history.best_epoch == 1);
+  CHECK(history.epochs.size() == 2);
+  CHECK(model.p.item() == 0.0);
 }
