@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <iterator>
 #include <stdexcept>
 
 namespace xgrad::examples {
@@ -50,11 +51,21 @@ bool plot(const std::filesystem::path& script_path, const std::string& script) {
     }
     return false;
   }
+  // gnuplot chats on stderr ("19 frames in animation sequence"): keep it in a log file and show
+  // it only when gnuplot fails.
   const std::filesystem::path folder = script_path.parent_path();
+  const std::filesystem::path log = script_path.string() + ".log";
   const std::string command = "cd '" + (folder.empty() ? std::string(".") : folder.string()) +
-                              "' && gnuplot '" + script_path.filename().string() + "'";
-  if (std::system(command.c_str()) != 0) {
-    throw std::runtime_error("plot: gnuplot failed on " + script_path.string());
+                              "' && gnuplot '" + script_path.filename().string() + "' 2> '" +
+                              log.filename().string() + "'";
+  const int status = std::system(command.c_str());
+  std::ifstream messages(log);
+  const std::string text((std::istreambuf_iterator<char>(messages)),
+                         std::istreambuf_iterator<char>());
+  messages.close();
+  std::filesystem::remove(log);
+  if (status != 0) {
+    throw std::runtime_error("plot: gnuplot failed on " + script_path.string() + ":\n" + text);
   }
   return true;
 }

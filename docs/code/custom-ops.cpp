@@ -1,0 +1,198 @@
+// The code of docs/custom-ops.md: differentiable ops written with record(), checked with gradcheck
+// and gradgradcheck, and the errors the engine reports for a wrong backward.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <memory>
+#include <vector>
+
+#include <xtensor/xmath.hpp>
+
+#include "autograd/autograd.hpp"
+
+using namespace xgrad;
+using Catch::Matchers::Contains;
+using Catch::Matchers::StartsWith;
+
+namespace {
+
+// [snippet: silu]
+// silu(x) = x sigmoid(x), with d/dx = s (1 + x (1 - s)) where s = sigmoid(x).
+Tensor silu(const Tensor& x) {
+  Tensor y = [&] {
+    no_grad guard;  // compute the values only: record() below is the op's single node
+    return x * sigmoid(x);
+  }();
+  return record("silu", y, {x}, [x](const Tensor& dy) {
+    Tensor s = sigmoid(x);  // tensor ops, so that create_graph can differentiate this too
+    return Gradients{dy * s * (1.0 + x * (1.0 - s))};
+  });
+}
+// [end]
+
+// [snippet: exp2]
+// exp2(x) = 2^x, with d/dx = ln(2) 2^x: the backward reads the output.
+Tensor exp2(const Tensor& x) {
+  Tensor y = [&] {
+    no_grad guard;
+    return exp(x * std::log(2.0));
+  }();
+  return record("exp2", y, {x}, [](const Tensor& dy, const Tensor& out) {
+    return Gradients{dy * out * std::log(2.0)};
+  });
+}
+// [end]
+
+// [snippet: hypot]
+// hypot(a, b) = sqrt(a^2 + b^2), broadcasting a against b; d/da = a / y and d/db = b / y.
+Tensor hypot(const Tensor& a, const Tensor& b) {
+  Tensor y = [&] {
+    no_grad guard;
+    return sqrt(a * a + b * b);
+  }();
+  return record("hypot", y, {a, b}, [a, b](const Tensor& dy, const Tensor& out) {
+    // dy has the broadcast shape; each gradient is summed back to its input's shape. An
+    // undefined Tensor means "no gradient", for an input that does not need one.
+    return Gradients{a.requires_grad() ? reduce_to_shape(dy * a / out, a.shape()) : Tensor(),
+                     b.requires_grad() ? reduce_to_shape(dy * b / out, b.shape()) : Tensor()};
+  });
+}
+// [end]
+
+// [snippet: forgot-reduce]
+Tensor hypot_unreduced(const Tensor& a, const Tensor& b) {
+  Tensor y = [&] {
+    no_grad guard;
+    return sqrt(a * a + b * b);
+  }();
+  return record("hypot", y, {a, b}, [a, b](const Tensor& dy, const Tensor& out) {
+    return Gradients{dy * a / out, dy * b / out};  // wrong: no reduce_to_shape
+  });
+}
+// [end]
+
+// [snippet: wrong-formula]
+Tensor silu_wrong(const Tensor& x) {
+  Tensor y = [&] {
+    no_grad guard;
+    return x * sigmoid(x);
+  }();
+  return record("silu", y, {x}, [x](const Tensor& dy) {
+    return Gradients{dy * sigmoid(x)};  // wrong: forgot the derivative of sigmoid
+  });
+}
+// [end]
+
+// [snippet: detached]
+Tensor silu_detached(const Tensor& x) {
+  Tensor y = [&] {
+    no_grad guard;
+    return x * sigmoid(x);
+  }();
+  return record("silu", y, {x}, [x](const Tensor& dy) {
+    Tensor v = x.detach();  // wrong for second derivatives: cuts dx from the graph
+    Tensor s = sigmoid(v);
+    return Gradients{dy * s * (1.0 + v * (1.0 - s))};
+  });
+}
+// [end]
+
+}  // namespace
+
+TEST_CASE("a custom op behaves as a built-in one", "[docs][custom-ops]") {
+  // [snippet: use]
+  Tensor x = Tensor(xt::xarray<double>{-1.0, 0.0, 2.0}, true);
+  Tensor y = silu(x);
+  CHECK(y.grad_fn()->name() == "silu");  // one node, named as you named it
+  sum(y).backward();
+  CHECK(xt::allclose(x.grad().data<double>(), xt::xarray<double>{0.0723295, 0.5, 1.0907842}));
+
+  Tensor c = silu(Tensor(xt::xarray<double>{1.0}));  // no input requires grad:
+  CHECK(c.grad_fn() == nullptr);                     // nothing is recorded
+  // [end]
+}
+
+TEST_CASE("custom ops pass gradcheck and gradgradcheck", "[docs][custom-ops]") {
+  // [snippet: check]
+  Generator generator(0);
+  Tensor x = uniform({3, 4}, -3.0, 3.0, generator, float64).requires_grad_();
+  Tensor a = uniform({3, 2}, 0.5, 2.0, generator, float64).requires_grad_();
+  Tensor b = uniform({2}, -2.0, -0.5, generator, float64).requires_grad_();  // broadcast over a
+
+  auto f = [](const std::vector<Tensor>& in) { return silu(in[0]) + exp2(in[0]); };
+  auto g = [](const std::vector<Tensor>& in) { return hypot(in[0], in[1]); };
+  CHECK(gradcheck(f, {x}).passed);
+  CHECK(gradgradcheck(f, {x}).passed);
+  CHECK(gradcheck(g, {a, b}).passed);
+  CHECK(gradgradcheck(g, {a, b}).passed);
+  // [end]
+}
+
+TEST_CASE("the engine names an op whose backward returns the wrong gradients",
+          "[docs][custom-ops]") {
+  // [snippet: shape-error]
+  Tensor a = ones({3, 2}, float64, true);
+  Tensor b = ones({2}, float64, true);
+  Tensor y = hypot_unreduced(a, b);
+  CHECK_THROWS_WITH(sum(y).backward(),
+                    "backward of 'hypot' returned a gradient of float64 (3, 2) "
+                    "for input 1, which is float64 (2,)");
+  // [end]
+  CHECK_THROWS_AS(sum(hypot_unreduced(a, b)).backward(), std::logic_error);
+  Tensor w = record("two_grads", a * 2.0, {a}, [](const Tensor& dy) { return Gradients{dy, dy}; });
+  CHECK_THROWS_WITH(sum(w).backward(), "backward of 'two_grads' returned 2 gradients for 1 inputs");
+}
+
+TEST_CASE("gradcheck names the worst entry of a wrong derivative", "[docs][custom-ops]") {
+  // [snippet: gradcheck-failure]
+  Tensor x = Tensor(xt::xarray<double>{-2.0, 0.5, 3.0}, true);
+  auto f = [](const std::vector<Tensor>& in) { return silu_wrong(in[0]); };
+  GradcheckResult result = gradcheck(f, {x});
+  CHECK_FALSE(result.passed);
+  CHECK(result.input == 0);  // which input, and which element of it
+  CHECK(result.index == 0);
+  CHECK(result.analytic == Approx(0.1192029));  // sigmoid(-2)
+  CHECK(result.numeric == Approx(-0.0907842));  // the true derivative
+  CHECK_THAT(result.message, StartsWith("gradcheck failed: input 0, element 0, output element 0: "
+                                        "analytic 0.119202922, numeric -0.09078424"));
+  // [end]
+}
+
+TEST_CASE("gradgradcheck catches a backward that is not differentiable", "[docs][custom-ops]") {
+  // [snippet: gradgradcheck-failure]
+  Tensor x = Tensor(xt::xarray<double>{-2.0, 0.5, 3.0}, true);
+  auto f = [](const std::vector<Tensor>& in) { return silu_detached(in[0]); };
+  CHECK(gradcheck(f, {x}).passed);  // first derivatives are right...
+  GradcheckResult second = gradgradcheck(f, {x});
+  CHECK_FALSE(second.passed);   // ...second derivatives are not:
+  CHECK(second.analytic == 0);  // the backward's graph stops at x.detach()
+  CHECK(second.numeric == Approx(0.0996838));
+  // [end]
+}
+
+TEST_CASE("a backward that reads its output holds no cycle", "[docs][custom-ops]") {
+  std::weak_ptr<Node> node;
+  {
+    Tensor y = exp2(Tensor(xt::xarray<double>{3.0}, true));
+    CHECK(y.item() == Approx(8.0));
+    node = y.grad_fn();
+  }
+  CHECK(node.expired());
+}
+
+TEST_CASE("record takes a vector of inputs for ops of any arity", "[docs][custom-ops]") {
+  // The page's closing sentence: one gradient per element of the vector.
+  const auto total = [](const std::vector<Tensor>& xs) {
+    Tensor y = [&] {
+      no_grad guard;
+      Tensor s = xs[0];
+      for (std::size_t i = 1; i < xs.size(); ++i) s = s + xs[i];
+      return s;
+    }();
+    return record("total", y, xs, [n = xs.size()](const Tensor& dy) { return Gradients(n, dy); });
+  };
+  Tensor a = ones({2}, float64, true);
+  Tensor b = ones({2}, float64, true);
+  Tensor c = ones({2}, float64, true);
+  CHECK(gradgradcheck(total, {a, b, c}).passed);
+}

@@ -1,0 +1,184 @@
+// The code of docs/tensors-and-autograd.md: tensors, dtypes, factories, the seeded Generator,
+// broadcasting, backward, no_grad, detach, gradients of gradients, gradcheck and to_dot. Each
+// snippet region is embedded in the page; the checks assert what the page says.
+#include <catch2/catch.hpp>
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <xtensor/xmath.hpp>
+
+#include "autograd/autograd.hpp"
+
+using namespace xgrad;
+using Catch::Matchers::Contains;
+using Catch::Matchers::StartsWith;
+
+TEST_CASE("a tensor holds an xarray of float32 or float64 values", "[docs][tensors]") {
+  // [snippet: create]
+  Tensor a = Tensor(xt::xarray<float>{{1, 2, 3}, {4, 5, 6}});              // float32, shape (2, 3)
+  Tensor b = Tensor(xt::xarray<double>{1, 2, 3}, /*requires_grad=*/true);  // float64
+  CHECK(a.dtype() == float32);
+  CHECK(a.shape() == Shape{2, 3});
+  a.data<float>()(1, 2) = 60;  // the xt::xarray<float> itself; a.data<double>() throws
+  CHECK(a.data<float>()(1, 2) == 60);
+  CHECK(sum(b).item() == 6);  // item(): the one value of a one-element tensor, as a double
+
+  std::ostringstream out;
+  out << b;
+  CHECK(out.str() == "tensor({ 1.,  2.,  3.}, dtype=float64, requires_grad=true)");
+  // [end]
+}
+
+TEST_CASE("factories make constants and ranges in the dtype asked for", "[docs][tensors]") {
+  // [snippet: factories]
+  Tensor z = zeros({2, 3});       // float32 unless you ask for float64
+  Tensor i = eye(3, float64);     // the 3 x 3 identity
+  Tensor r = arange(0, 1, 0.25);  // 0, 0.25, 0.5, 0.75, as numpy.arange
+  Tensor s = scalar_tensor(2.5);  // shape ()
+  Tensor p = full({2}, 7.5, float64, /*requires_grad=*/true);
+  Tensor o = ones_like(p);  // same shape and dtype, no requires_grad
+  CHECK(xt::allclose(r.data<float>(), xt::xarray<float>{0, 0.25, 0.5, 0.75}));
+  CHECK(o.dtype() == float64);
+  CHECK_FALSE(o.requires_grad());
+  // [end]
+  CHECK(z.numel() == 6);
+  CHECK(s.shape() == Shape{});
+  CHECK(i.data<double>()(1, 1) == 1);
+}
+
+TEST_CASE("dtypes never mix silently", "[docs][tensors]") {
+  // [snippet: dtypes]
+  Tensor x32 = ones({3});
+  Tensor x64 = ones({3}, float64);
+  CHECK_THROWS_WITH(x32 + x64, "add: dtype mismatch: float32 and float64 (convert one with to())");
+  Tensor y = x32.to(float64) + x64;  // convert explicitly; to() is differentiable
+  CHECK(y.dtype() == float64);
+  CHECK((x32 * 2.5).dtype() == float32);  // a C++ number takes the tensor's dtype
+  // [end]
+}
+
+TEST_CASE("a seeded Generator gives the same numbers everywhere", "[docs][tensors]") {
+  // [snippet: generator]
+  Generator generator(42);
+  Tensor w = randn({3, 2}, generator);  // standard normal, drawn in row-major order
+  Tensor u = uniform({4}, -1.0, 1.0, generator, float64);
+
+  Generator again(42);
+  CHECK(xt::allclose(randn({3, 2}, again).data<float>(), w.data<float>()));  // same seed
+  CHECK(Generator(42).uniform() == 0.7415648787718233);  // with any compiler, on any platform
+
+  manual_seed(7);  // seeds default_generator(), which factories use when given none
+  Tensor n = rand({2});
+  // [end]
+  CHECK(u.dtype() == float64);
+  manual_seed(7);
+  CHECK(xt::allclose(rand({2}).data<float>(), n.data<float>()));
+}
+
+TEST_CASE("broadcasting follows NumPy and gradients are summed back", "[docs][autograd]") {
+  // [snippet: broadcast]
+  Tensor a = Tensor(xt::xarray<float>{{1, 2, 3}, {4, 5, 6}}, true);  // (2, 3)
+  Tensor b = Tensor(xt::xarray<float>{10, 20, 30}, true);            // (3,)
+  Tensor loss = mean(a * b + 1.0);  // b is repeated over the two rows of a
+  loss.backward();
+  CHECK(loss.item() == Approx(77.6667).epsilon(1e-5));
+  CHECK(a.grad().shape() == Shape{2, 3});  // d loss / d a = b / 6
+  CHECK(b.grad().shape() == Shape{3});     // summed over the rows: (1 + 4) / 6, (2 + 5) / 6, ...
+  CHECK(xt::allclose(b.grad().data<float>(), xt::xarray<float>{5 / 6., 7 / 6., 9 / 6.}));
+
+  CHECK_THROWS_WITH(ones({2, 3}) + ones({4, 3}), "add: cannot broadcast (2, 3) with (4, 3)");
+  // [end]
+}
+
+TEST_CASE("backward needs a scalar, accumulates, and frees the graph", "[docs][autograd]") {
+  // [snippet: backward]
+  Tensor x = Tensor(xt::xarray<double>{1, 2, 3}, true);
+  Tensor y = x * x;  // shape (3,): not a scalar
+  CHECK_THROWS_WITH(
+      y.backward(),
+      "backward: tensor of shape (3,) is not a scalar; pass a gradient of that shape");
+
+  y.backward(ones({3}, float64), /*retain_graph=*/true);  // the sum of dy_i/dx = 2x
+  CHECK(xt::allclose(x.grad().data<double>(), xt::xarray<double>{2, 4, 6}));
+  y.backward(ones({3}, float64));  // gradients accumulate, as in PyTorch
+  CHECK(xt::allclose(x.grad().data<double>(), xt::xarray<double>{4, 8, 12}));
+
+  // That backward had no retain_graph, so it freed the graph as it went.
+  CHECK_THROWS_WITH(y.backward(ones({3}, float64)),
+                    Contains("backward through the graph a second time"));
+  x.zero_grad();  // PyTorch: x.grad.zero_()
+  CHECK(xt::allclose(x.grad().data<double>(), xt::xarray<double>{0, 0, 0}));
+  // [end]
+}
+
+TEST_CASE("no_grad records nothing and detach cuts a tensor from the graph", "[docs][autograd]") {
+  // [snippet: no-grad]
+  Tensor w = Tensor(xt::xarray<float>{0.5, -1.0}, true);
+  {
+    no_grad guard;  // as `with torch.no_grad():`, until the end of the scope
+    Tensor y = w * 2.0;
+    CHECK_FALSE(y.requires_grad());
+  }
+  Tensor d = (w * 2.0).detach();  // the same values, as a leaf without requires_grad
+  CHECK(d.is_leaf());
+  CHECK_FALSE(d.requires_grad());
+  // [end]
+}
+
+TEST_CASE("create_graph gives gradients of gradients: a Hessian-vector product",
+          "[docs][autograd]") {
+  // [snippet: hessian]
+  // f(x) = x0^2 x1 + x1^3 at x = (1, 2); its Hessian is [[2 x1, 2 x0], [2 x0, 6 x1]].
+  Tensor x = Tensor(xt::xarray<double>{1, 2}, true);
+  Tensor x0 = select(x, 0, 0);
+  Tensor x1 = select(x, 0, 1);
+  Tensor f = x0 * x0 * x1 + pow(x1, 3.0);
+
+  // The gradient (2 x0 x1, x0^2 + 3 x1^2), recorded as a graph of its own.
+  Tensor g = autograd::grad({f}, {x}, /*grad_outputs=*/{}, /*retain_graph=*/false,
+                            /*create_graph=*/true)[0];
+  CHECK(xt::allclose(g.data<double>(), xt::xarray<double>{4, 13}));
+
+  // The gradient of g . v is the Hessian-vector product H v.
+  Tensor v = Tensor(xt::xarray<double>{1, 1});
+  Tensor hv = autograd::grad({sum(g * v)}, {x})[0];
+  CHECK(xt::allclose(hv.data<double>(), xt::xarray<double>{6, 14}));  // [[4, 2], [2, 12]] (1, 1)
+  CHECK_FALSE(x.grad().defined());  // grad() returns; it does not accumulate
+  // [end]
+}
+
+TEST_CASE("gradcheck compares backward with finite differences", "[docs][autograd]") {
+  // [snippet: gradcheck]
+  Generator generator(0);
+  Tensor x = uniform({3, 4}, -2.0, 2.0, generator, float64).requires_grad_();
+  Tensor w = uniform({4}, -1.0, 1.0, generator, float64).requires_grad_();
+  auto f = [](const std::vector<Tensor>& in) { return tanh(in[0] * in[1]); };
+
+  GradcheckResult first = gradcheck(f, {x, w});       // 12 outputs x 16 inputs
+  GradcheckResult second = gradgradcheck(f, {x, w});  // through create_graph
+  CHECK(first.passed);
+  CHECK(second.passed);
+  CHECK_THAT(first.message, StartsWith("gradcheck passed: 192 Jacobian entries"));
+
+  Tensor x32 = ones({3}, float32, true);
+  CHECK_THROWS_WITH(gradcheck(f, {x32, x32}), Contains("gradient checks need float64"));
+  // [end]
+}
+
+TEST_CASE("to_dot draws the graph that backward would walk", "[docs][autograd]") {
+  // [snippet: dot]
+  Generator generator(1);
+  Tensor x = randn({4, 3}, generator);
+  Tensor w = randn({3, 5}, generator).requires_grad_();
+  Tensor loss = sum(relu(matmul(x, w)));
+
+  std::string dot = to_dot(loss);  // save it as graph.dot; dot -Tpng graph.dot -o graph.png
+  CHECK_THAT(dot, Contains("matmul\\n(4, 5) float32"));      // one box per op
+  CHECK_THAT(dot, Contains("leaf (3, 5)\\nrequires_grad"));  // one ellipse per parameter
+
+  loss.backward();  // frees the graph: draw it before
+  CHECK_THAT(to_dot(loss), !Contains("matmul"));
+  // [end]
+}
