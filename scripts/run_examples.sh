@@ -1,16 +1,29 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds xgrad in build/ and runs every example; pictures land in out/.
+# Installs what is missing (gnuplot and Graphviz for the pictures included), builds xgrad in build/
+# and runs every example at its defaults — the "ML from Scratch" notebooks' demos; pictures, their
+# data (CSV) and gnuplot scripts land in out/.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-bash scripts/install_deps.sh graphviz
+bash scripts/install_deps.sh gnuplot-nox graphviz
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
 cmake --build build -j "$(nproc)"
 
 out=out
-./build/examples/autograd_tour --out "$out/autograd_tour"
+run() {  # run NAME [FLAGS...]: one example, its pictures into out/NAME
+  local name=$1
+  shift
+  echo
+  echo "=== $name ==="
+  "./build/examples/$name" --out "$out/$name" "$@"
+}
+run autograd_tour
+run linear_regression
+run logistic_regression
+run mlp_classification
+run mlp_regression
+run custom_model
 
 echo
-echo "Done. Pictures and data are in $(pwd)/$out:"
-find "$out" -type f \( -name '*.png' -o -name '*.gif' -o -name '*.csv' -o -name '*.dot' \) | sort |
-  sed 's/^/  /'
+echo "Done. Pictures are in $(pwd)/$out:"
+find "$out" -type f \( -name '*.png' -o -name '*.gif' \) | sort | sed 's/^/  /'
