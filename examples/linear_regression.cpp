@@ -459,7 +459,7 @@ int run(const Settings& s) {
   if (history.stopped_early) {
     std::cout << "\nStopped early at " << unit << " " << grouped(ran) << " of " << grouped(s.epochs)
               << ": the loss improved by less than " << s.min_delta << "; the model keeps the "
-              << "weights after " << unit << " " << grouped(history.best_epoch);
+              << "weights after " << unit << " " << grouped(history.weights_after_epoch);
   } else {
     std::cout << "\nRan all " << grouped(ran) << " " << unit << "s";
   }

@@ -495,7 +495,7 @@ int run(const Settings& s) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
 
-  const std::size_t ran = history.epochs.size(), kept = history.best_epoch;
+  const std::size_t ran = history.epochs.size(), kept = history.weights_after_epoch;
   if (history.stopped_early) {
     std::cout << "\nStopped early at " << lower << " " << grouped(ran) << " of "
               << grouped(s.epochs) << ": the loss improved by less than " << s.min_delta

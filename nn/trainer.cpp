@@ -148,6 +148,7 @@ History Trainer::fit(const data::Dataset& train, const data::Dataset* validation
   NamedTensors best = snapshot(model_);
   NamedTensors epoch_start;
   std::string kept = "the start";  // which weights `best` holds, for messages
+  std::size_t kept_after = 0;      // how many epochs of updates `best` includes
   double best_value = kNaN;
   std::size_t since_best = 0;
   const bool higher_is_better =
@@ -177,6 +178,7 @@ History Trainer::fit(const data::Dataset& train, const data::Dataset* validation
       const double value = loss.item();
       if (!std::isfinite(value)) {
         restore_best();
+        history.weights_after_epoch = kept_after;
         throw TrainingDiverged("fit: the loss became " + format_number(value) + " at epoch " +
                                    std::to_string(epoch) + ", batch " +
                                    std::to_string(batch_index) +
@@ -225,9 +227,11 @@ History Trainer::fit(const data::Dataset& train, const data::Dataset* validation
         if (monitors_validation) {
           best = snapshot(model_);
           kept = "epoch " + std::to_string(epoch);
+          kept_after = epoch;
         } else {
           best = epoch_start;
           kept = "the start of epoch " + std::to_string(epoch);
+          kept_after = epoch - 1;
         }
         since_best = 0;
         if (!o.checkpoint_path.empty()) save(model_, o.checkpoint_path);
@@ -239,6 +243,7 @@ History Trainer::fit(const data::Dataset& train, const data::Dataset* validation
       // finite, so a later divergence loses nothing.
       best = epoch_start;
       kept = "the start of epoch " + std::to_string(epoch);
+      kept_after = epoch - 1;
     }
     progress.epoch_done(log);
     for (const Callback& callback : o.callbacks) callback(*this, log);
@@ -250,8 +255,10 @@ History Trainer::fit(const data::Dataset& train, const data::Dataset* validation
   }
   if (tracking && o.restore_best && history.best_epoch > 0) {
     restore_best();
+    history.weights_after_epoch = kept_after;
   } else {
     history.best_epoch = history.epochs.size();
+    history.weights_after_epoch = history.epochs.size();
   }
   return history;
 }

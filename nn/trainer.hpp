@@ -38,6 +38,9 @@ struct History {
   /// a validation value the model ends with the weights that epoch ended with; for a training
   /// value, with the weights it started from, which its batch losses were measured on.
   std::size_t best_epoch = 0;
+  /// How many complete epochs of updates the final weights include: best_epoch for a validation
+  /// value, best_epoch - 1 for a training value, every epoch run when nothing was restored.
+  std::size_t weights_after_epoch = 0;
   bool stopped_early = false;
 
   /// Writes one row per epoch: epoch,train_loss,val_loss,train_<metric>,val_<metric>,lr,steps,

@@ -134,6 +134,7 @@ TEST_CASE("early stopping stops at the right epoch and restores the best weights
   REQUIRE(history.epochs.size() == 6);
   CHECK(history.stopped_early);
   CHECK(history.best_epoch == 4);
+  CHECK(history.weights_after_epoch == 4);
   CHECK(history.epochs[3].val_loss == 2.5);
   CHECK(model.p.item() == p_after_epoch[3]);
   CHECK(p_after_epoch[5] != p_after_epoch[3]);
@@ -322,6 +323,7 @@ TEST_CASE("early stopping on the training loss keeps the weights that loss was m
       nullptr, options);
   CHECK(history.stopped_early);
   CHECK(history.best_epoch == 1);
+  CHECK(history.weights_after_epoch == 0);
   CHECK(history.epochs.size() == 2);
   CHECK(model.p.item() == 0.0);
 }
