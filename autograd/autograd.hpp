@@ -10,3 +10,4 @@
 #include "autograd/ops.hpp"
 #include "autograd/random.hpp"
 #include "autograd/tensor.hpp"
+#include "autograd/threads.hpp"

@@ -8,18 +8,17 @@
 
 namespace xgrad {
 
-Node::Node(std::string name, std::vector<std::shared_ptr<Node>> next_edges, Shape output_shape,
-           Dtype output_dtype)
+Node::Node(std::string name, Edges next_edges, ShapeRef output_shape, Dtype output_dtype)
     : name_(std::move(name)),
       next_edges_(std::move(next_edges)),
-      output_shape_(std::move(output_shape)),
+      output_shape_(output_shape.begin(), output_shape.end()),
       output_dtype_(output_dtype) {}
 
 Node::~Node() {
   // Recursive idea: each node's destructor destroys its edges, whose destructors destroy theirs...
   // which overflows the stack on a deep chain. Instead, move the edges of every node we own alone
   // onto a local stack before it dies, so each destructor finds no edges of its own to follow.
-  std::vector<std::shared_ptr<Node>> stack = std::move(next_edges_);
+  Edges stack = std::move(next_edges_);
   while (!stack.empty()) {
     std::shared_ptr<Node> node = std::move(stack.back());
     stack.pop_back();
@@ -37,7 +36,7 @@ void Node::release() {
 }
 
 AccumulateGrad::AccumulateGrad(const Tensor& leaf)
-    : Node("AccumulateGrad", {}, leaf.shape(), leaf.dtype()), variable_(leaf.impl()) {}
+    : Node("AccumulateGrad", {}, leaf.sizes(), leaf.dtype()), variable_(leaf.impl()) {}
 
 Tensor AccumulateGrad::variable() const {
   return Tensor(variable_.lock());
@@ -74,7 +73,7 @@ std::shared_ptr<Node> edge_to(const Tensor& input) {
   if (input.grad_fn()) return input.grad_fn();
   std::shared_ptr<Node> accumulator = input.impl()->grad_accumulator.lock();
   if (!accumulator) {
-    accumulator = std::make_shared<AccumulateGrad>(input);
+    accumulator = std::allocate_shared<AccumulateGrad>(PoolAllocator<AccumulateGrad>(), input);
     input.impl()->grad_accumulator = accumulator;
   }
   return accumulator;
@@ -93,7 +92,7 @@ Tensor attach(const Tensor& output, std::shared_ptr<Node> node) {
   if (impl->grad_fn || impl->requires_grad || impl.use_count() > 2) {
     // Someone else holds this handle (a user op returning a graph tensor, say): leave it alone
     // and attach a fresh handle to the same values.
-    impl = std::make_shared<TensorImpl>();
+    impl = new_impl();
     impl->storage = output.impl()->storage;
   }
   impl->grad_fn = std::move(node);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "autograd/grad_mode.hpp"
+#include "autograd/pool.hpp"
 #include "autograd/tensor.hpp"
 
 namespace xgrad {
@@ -19,12 +20,15 @@ namespace xgrad {
 /// (the input does not require grad, or the gradient is zero).
 using Gradients = std::vector<Tensor>;
 
+class Node;
+/// A node's edges to the nodes of its inputs (held in the per-thread block pool).
+using Edges = std::vector<std::shared_ptr<Node>, detail::PoolAllocator<std::shared_ptr<Node>>>;
+
 /// A recorded op. It holds the op's name, edges to the nodes of its inputs, the shape and dtype of
 /// its output, and (in a subclass) the backward function with the values it captured.
 class Node : public std::enable_shared_from_this<Node> {
  public:
-  Node(std::string name, std::vector<std::shared_ptr<Node>> next_edges, Shape output_shape,
-       Dtype output_dtype);
+  Node(std::string name, Edges next_edges, ShapeRef output_shape, Dtype output_dtype);
   /// Frees the chain of nodes this one solely owns in a loop, not by recursion, so a graph of a
   /// million ops dies without overflowing the stack.
   virtual ~Node();
@@ -33,8 +37,8 @@ class Node : public std::enable_shared_from_this<Node> {
 
   const std::string& name() const { return name_; }
   /// The nodes of this op's inputs, in input order; null where an input does not require grad.
-  const std::vector<std::shared_ptr<Node>>& next_edges() const { return next_edges_; }
-  const Shape& output_shape() const { return output_shape_; }
+  const Edges& next_edges() const { return next_edges_; }
+  ShapeRef output_shape() const { return output_shape_; }
   Dtype output_dtype() const { return output_dtype_; }
 
   /// Gradients of the inputs given the gradient of the output.
@@ -52,8 +56,8 @@ class Node : public std::enable_shared_from_this<Node> {
   friend class Engine;
 
   std::string name_;
-  std::vector<std::shared_ptr<Node>> next_edges_;
-  Shape output_shape_;
+  Edges next_edges_;
+  InlineShape output_shape_;
   Dtype output_dtype_;
   bool released_ = false;
 
@@ -95,10 +99,10 @@ class FunctionNode final : public Node {
   static constexpr bool kUsesOutput =
       std::is_invocable_r_v<Gradients, F&, const Tensor&, const Tensor&>;
 
-  FunctionNode(std::string name, std::vector<std::shared_ptr<Node>> edges, const Tensor& output,
-               F backward)
-      : Node(std::move(name), std::move(edges), output.shape(), output.dtype()),
-        backward_(std::move(backward)) {
+  template <class G>
+  FunctionNode(std::string name, Edges edges, const Tensor& output, G&& backward)
+      : Node(std::move(name), std::move(edges), output.sizes(), output.dtype()),
+        backward_(std::forward<G>(backward)) {
     // Keep the output's values, never the output tensor itself: the tensor owns this node, so
     // holding it here would be a cycle. saved_output() re-attaches the values to this node.
     if constexpr (kUsesOutput) saved_output_ = output.impl()->storage;
@@ -122,7 +126,7 @@ class FunctionNode final : public Node {
   // The output as a tensor made by this node, so a backward recorded under create_graph knows
   // that it depends on this op's inputs.
   Tensor saved_output() {
-    auto impl = std::make_shared<TensorImpl>();
+    auto impl = new_impl();
     impl->storage = saved_output_;
     if (GradMode::is_enabled()) {
       impl->grad_fn = shared_from_this();
@@ -135,15 +139,19 @@ class FunctionNode final : public Node {
   std::shared_ptr<Storage> saved_output_;
 };
 
+// F is taken by reference down to the node, so the closure is moved once, into the node, and only
+// when the op is recorded.
 template <class F>
 Tensor record_inputs(std::string name, const Tensor& output, const Tensor* inputs,
-                     std::size_t count, F backward) {
+                     std::size_t count, F&& backward) {
   if (!should_record(inputs, count)) return output;
-  std::vector<std::shared_ptr<Node>> edges;
+  Edges edges;
   edges.reserve(count);
   for (std::size_t i = 0; i < count; ++i) edges.push_back(edge_to(inputs[i]));
-  auto node = std::make_shared<FunctionNode<F>>(std::move(name), std::move(edges), output,
-                                                std::move(backward));
+  using Backward = std::remove_cv_t<std::remove_reference_t<F>>;
+  auto node = std::allocate_shared<FunctionNode<Backward>>(PoolAllocator<FunctionNode<Backward>>(),
+                                                           std::move(name), std::move(edges),
+                                                           output, std::forward<F>(backward));
   return attach(output, std::move(node));
 }
 }  // namespace detail

@@ -2,12 +2,17 @@
 #include "autograd/shape.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <sstream>
 #include <stdexcept>
 
 namespace xgrad {
 
 std::string format_shape(const Shape& shape) {
+  return format_shape(ShapeRef(shape));
+}
+
+std::string format_shape(ShapeRef shape) {
   std::ostringstream out;
   out << '(';
   for (std::size_t i = 0; i < shape.size(); ++i) {
@@ -25,10 +30,26 @@ std::string format_number(double value) {
   return out.str();
 }
 
-std::size_t shape_numel(const Shape& shape) {
+std::size_t shape_numel(ShapeRef shape) {
   std::size_t n = 1;
   for (std::size_t extent : shape) n *= extent;
   return n;
+}
+
+std::size_t checked_numel(const char* op, const Shape& shape) {
+  // xtensor's strides are products of extents in a signed long, zero extents or not.
+  std::ptrdiff_t product = 1;
+  bool empty = false;
+  for (std::size_t extent : shape) {
+    if (extent == 0) {
+      empty = true;
+    } else if (extent > static_cast<std::size_t>(PTRDIFF_MAX) ||
+               __builtin_mul_overflow(product, static_cast<std::ptrdiff_t>(extent), &product)) {
+      throw std::invalid_argument(std::string(op) + ": shape " + format_shape(shape) +
+                                  " has more elements than fit in memory");
+    }
+  }
+  return empty ? 0 : static_cast<std::size_t>(product);
 }
 
 Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b) {
@@ -48,7 +69,7 @@ Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b) {
   return out;
 }
 
-std::size_t normalize_axis(const char* op, long axis, const Shape& shape) {
+std::size_t normalize_axis(const char* op, long axis, ShapeRef shape) {
   const long rank = static_cast<long>(shape.size());
   const long resolved = axis < 0 ? axis + rank : axis;
   if (resolved < 0 || resolved >= rank) {

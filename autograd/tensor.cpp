@@ -12,6 +12,8 @@
 #include "autograd/factory.hpp"
 #include "autograd/node.hpp"
 #include "autograd/ops.hpp"
+#include "autograd/pool.hpp"
+#include "autograd/storage.hpp"
 
 namespace xgrad {
 
@@ -19,8 +21,8 @@ namespace {
 
 template <class T>
 std::shared_ptr<detail::TensorImpl> make_impl(xt::xarray<T>&& values, bool requires_grad) {
-  auto impl = std::make_shared<detail::TensorImpl>();
-  impl->storage = std::make_shared<detail::Storage>(std::move(values));
+  auto impl = detail::new_impl();
+  impl->storage = detail::make_storage(std::move(values));
   impl->requires_grad = requires_grad;
   return impl;
 }
@@ -44,16 +46,18 @@ Dtype Tensor::dtype() const {
 }
 
 Shape Tensor::shape() const {
-  return std::visit([](const auto& a) { return Shape(a.shape().begin(), a.shape().end()); },
-                    *checked(impl_, "shape").storage);
+  checked(impl_, "shape");
+  return sizes().vec();
 }
 
-bool Tensor::has_shape(const Shape& shape) const {
-  return std::visit(
-      [&](const auto& a) {
-        return std::equal(a.shape().begin(), a.shape().end(), shape.begin(), shape.end());
-      },
-      *checked(impl_, "has_shape").storage);
+ShapeRef Tensor::sizes() const {
+  return std::visit([](const auto& a) -> ShapeRef { return a.shape(); },
+                    *checked(impl_, "sizes").storage);
+}
+
+bool Tensor::has_shape(ShapeRef shape) const {
+  checked(impl_, "has_shape");
+  return sizes() == shape;
 }
 
 std::size_t Tensor::dim() const {
@@ -65,7 +69,7 @@ std::size_t Tensor::numel() const {
 }
 
 std::size_t Tensor::size(long axis) const {
-  const Shape s = shape();
+  const ShapeRef s = sizes();
   return s[normalize_axis("size", axis, s)];
 }
 
@@ -165,7 +169,7 @@ void Tensor::set_data(const Tensor& values) {
 }
 
 Tensor Tensor::detach() const {
-  auto impl = std::make_shared<detail::TensorImpl>();
+  auto impl = detail::new_impl();
   impl->storage = checked(impl_, "detach").storage;
   return Tensor(std::move(impl));
 }
@@ -194,6 +198,24 @@ Tensor Tensor::reshape(const Shape& shape) const {
 Tensor Tensor::t() const {
   return xgrad::transpose(*this);
 }
+
+namespace detail {
+
+std::shared_ptr<TensorImpl> new_impl() {
+  return std::allocate_shared<TensorImpl>(PoolAllocator<TensorImpl>());
+}
+
+template <class T>
+Tensor empty_tensor(ShapeRef shape) {
+  auto impl = new_impl();
+  impl->storage = make_storage<T>(shape);
+  return Tensor(std::move(impl));
+}
+
+template Tensor empty_tensor<float>(ShapeRef shape);
+template Tensor empty_tensor<double>(ShapeRef shape);
+
+}  // namespace detail
 
 std::ostream& operator<<(std::ostream& out, const Tensor& tensor) {
   if (!tensor.defined()) return out << "tensor(undefined)";

@@ -46,6 +46,9 @@ class Tensor {
   bool defined() const { return impl_ != nullptr; }
   Dtype dtype() const;
   Shape shape() const;
+  /// The extents as a view into the tensor's own (no allocation), as PyTorch's sizes(); valid
+  /// until the tensor's values are replaced.
+  ShapeRef sizes() const;
   std::size_t dim() const;
   std::size_t numel() const;
   /// The extent of one axis; negative axes count from the end.
@@ -103,7 +106,8 @@ class Tensor {
   Tensor t() const;
 
   /// shape() == shape, without building a Shape.
-  bool has_shape(const Shape& shape) const;
+  bool has_shape(ShapeRef shape) const;
+  bool has_shape(const Shape& shape) const { return has_shape(ShapeRef(shape)); }
 
   /// True when both handles refer to the same tensor.
   bool is_same(const Tensor& other) const { return impl_ == other.impl_; }
@@ -117,6 +121,19 @@ extern template xt::xarray<float>& Tensor::data<float>();
 extern template xt::xarray<double>& Tensor::data<double>();
 extern template const xt::xarray<float>& Tensor::data<float>() const;
 extern template const xt::xarray<double>& Tensor::data<double>() const;
+
+namespace detail {
+
+/// A fresh handle (requires_grad false, no values), from the per-thread pool.
+std::shared_ptr<TensorImpl> new_impl();
+/// A tensor of `shape` whose T values are left uninitialised, the container built in place: the
+/// output buffer of a kernel.
+template <class T>
+Tensor empty_tensor(ShapeRef shape);
+extern template Tensor empty_tensor<float>(ShapeRef shape);
+extern template Tensor empty_tensor<double>(ShapeRef shape);
+
+}  // namespace detail
 
 /// Prints values, dtype and, when set, requires_grad: "tensor({1., 2.}, dtype=float32)".
 std::ostream& operator<<(std::ostream& out, const Tensor& tensor);

@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Benchmark xgrad against the peers of ../shared/bench (see WORKLOADS.md there): build xgrad_bench
-# in Release, run NumPy, PyTorch, libtorch, (sgemm_limit) and xgrad on each workload and thread
-# count in turn, one process each, so all of them see the same machine conditions; then print
-# compare.py's table and agreement check.
+# in Release, then run NumPy, PyTorch, libtorch, sgemm_limit (the GEMM workloads' ceiling) and
+# xgrad on each workload and thread count in turn, one process each, interleaved so that all of
+# them see the same machine conditions, for several rounds; then print the side-by-side tables
+# (bench/report.py: medians, speed-ups, peak RSS, GEMM efficiency, thread scaling, targets) and
+# compare.py's agreement check, and write the tables and plot into docs/.
 #
 #   bash bench/run.sh [RESULTS.jsonl]       (default $BUILD_DIR/results.jsonl, overwritten)
-#   env: BUILD_DIR (default <repo>/build-bench), REPS (5), THREADS ("1 2"), WORKLOADS (all six),
-#        OMP_WAIT_POLICY (PASSIVE)
+#   env: BUILD_DIR (default <repo>/build-bench), REPS (5 repetitions per process), ROUNDS (3),
+#        THREADS ("1 2"), WORKLOADS (all six), OMP_WAIT_POLICY (PASSIVE),
+#        UPDATE_DOCS (1: fill docs/benchmarks.md and docs/images/benchmarks.png; 0: leave them)
+#
+# Quick check of the script and the programs (not a measurement): REPS=1 ROUNDS=1 bash bench/run.sh
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -15,8 +20,10 @@ BUILD=$(realpath -m "${BUILD_DIR:-$ROOT/build-bench}")
 PEERS=$BUILD/peers
 OUT=$(realpath -m "${1:-$BUILD/results.jsonl}")
 REPS=${REPS:-5}
+ROUNDS=${ROUNDS:-3}
 THREADS=${THREADS:-"1 2"}
 WORKLOADS=${WORKLOADS:-"op_overhead matmul_512 mlp_small mlp_large linreg logreg"}
+UPDATE_DOCS=${UPDATE_DOCS:-1}
 PY=/usr/bin/python3 # Debian's interpreter, where python3-numpy / python3-torch live
 export PYTHONDONTWRITEBYTECODE=1
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE} # see WORKLOADS.md, Threads
@@ -25,7 +32,7 @@ export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE} # see WORKLOADS.md, Threads
 mkdir -p "$PEERS"
 cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DXGRAD_BUILD_TESTS=OFF \
   -DXGRAD_BUILD_EXAMPLES=OFF >"$BUILD/build.log" 2>&1 &&
-  cmake --build "$BUILD" -j "$(nproc)" --target xgrad_bench >>"$BUILD/build.log" 2>&1 ||
+  cmake --build "$BUILD" -j 2 --target xgrad_bench >>"$BUILD/build.log" 2>&1 ||
   { echo "xgrad_bench build failed, see $BUILD/build.log" >&2; exit 1; }
 # run_peers.sh installs the peers' Debian packages and builds them into $PEERS; its one short
 # round (matmul_512, 1 thread, 1 repetition) is discarded.
@@ -33,26 +40,47 @@ BUILD_DIR=$PEERS THREADS=1 REPS=1 WORKLOADS=matmul_512 \
   bash "$SHARED/run_peers.sh" "$PEERS/setup.jsonl" >/dev/null ||
   { echo "peer setup failed, see $PEERS/build.log" >&2; exit 1; }
 
+# ---- environment, next to the results ------------------------------------------------------
+{
+  echo "date: $(date -u +%FT%TZ)"
+  echo "cpu: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores"
+  echo "kernel: $(uname -r)"
+  echo "xgrad: $(git -C "$ROOT" describe --always --dirty 2>/dev/null)"
+  echo "OMP_WAIT_POLICY=$OMP_WAIT_POLICY REPS=$REPS ROUNDS=$ROUNDS THREADS=$THREADS"
+  dpkg-query -W -f='${Package} ${Version}\n' python3-numpy python3-torch libtorch-dev \
+    libopenblas0-pthread 2>/dev/null
+  echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+} >"${OUT%.jsonl}.env.txt"
+
 # ---- run -----------------------------------------------------------------------------------
 : >"$OUT"
 failed=0
-run() { # run THREADS CMD...: one process; its JSON line is appended to $OUT
-  local t=$1
-  shift
+run() { # run ROUND THREADS CMD...: one process; its JSON line, tagged with the round, goes to $OUT
+  local round=$1 t=$2
+  shift 2
   OPENBLAS_NUM_THREADS=$t OMP_NUM_THREADS=$t MKL_NUM_THREADS=$t \
-    "$@" --threads "$t" --reps "$REPS" | tee -a "$OUT" ||
+    "$@" --threads "$t" --reps "$REPS" | sed "s/^{/{\"round\": $round, /" | tee -a "$OUT" ||
     { echo "FAILED: $* --threads $t" >&2; failed=1; }
 }
-for t in $THREADS; do
-  for w in $WORKLOADS; do
-    run "$t" "$PY" "$SHARED/peers/numpy_bench.py" --workload "$w"
-    run "$t" "$PY" "$SHARED/peers/torch_bench.py" --workload "$w"
-    run "$t" "$PEERS/libtorch_bench" --workload "$w"
-    case $w in matmul_512 | mlp_large) run "$t" "$PEERS/sgemm_limit" --workload "$w" ;; esac
-    run "$t" "$BUILD/bench/xgrad_bench" --workload "$w"
+for round in $(seq 1 "$ROUNDS"); do
+  for t in $THREADS; do
+    for w in $WORKLOADS; do
+      run "$round" "$t" "$BUILD/bench/xgrad_bench" --workload "$w"
+      run "$round" "$t" "$PY" "$SHARED/peers/numpy_bench.py" --workload "$w"
+      run "$round" "$t" "$PY" "$SHARED/peers/torch_bench.py" --workload "$w"
+      run "$round" "$t" "$PEERS/libtorch_bench" --workload "$w"
+      case $w in matmul_512 | mlp_large) run "$round" "$t" "$PEERS/sgemm_limit" --workload "$w" ;; esac
+    done
   done
 done
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"${OUT%.jsonl}.env.txt"
 echo "results: $OUT" >&2
+
+# ---- report --------------------------------------------------------------------------------
 echo
-"$PY" "$SHARED/compare.py" "$OUT" || failed=1
+report_flags=(--plot "${OUT%.jsonl}.png")
+[ "$UPDATE_DOCS" = 1 ] && report_flags=(--update-docs)
+"$PY" "$ROOT/bench/report.py" "$OUT" "${report_flags[@]}" | tee "${OUT%.jsonl}.md" || failed=1
+"$PY" "$SHARED/compare.py" "$OUT" >"${OUT%.jsonl}.compare.md" || failed=1
+echo "agreement check (compare.py): ${OUT%.jsonl}.compare.md" >&2
 exit $failed

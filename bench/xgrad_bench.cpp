@@ -1,6 +1,9 @@
 // The benchmark program: xgrad's twin of the peers in ../shared/bench/peers. It runs the workloads
 // of ../shared/bench/WORKLOADS.md in float32 with xgrad's autograd and prints one JSON line per
 // workload in the peers' format, so compare.py can set it beside NumPy, PyTorch and libtorch.
+// --smoke runs each workload once, untimed (one pass of op_overhead, one matmul_512 iteration, the
+// full training of the others), and checks the results against WORKLOADS.md's reference values:
+// the test suite's check that every workload runs and converges.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -20,9 +23,6 @@
 #include <vector>
 
 #include "autograd/autograd.hpp"
-
-// OpenBLAS reads OPENBLAS_NUM_THREADS once, when it is loaded (before main); this caps it later.
-extern "C" void openblas_set_num_threads(int);
 
 namespace {
 
@@ -60,20 +60,14 @@ std::vector<double> normals(std::uint64_t seed, std::size_t n) {
   return stream(seed, n, [](Generator& g) { return g.normal(); });
 }
 
-// A float32 tensor of `shape` holding `values` (row-major), each rounded to nearest.
-Tensor float32_tensor(const std::vector<double>& values, const Shape& shape,
-                      bool requires_grad = false) {
+// A float32 tensor of `shape` whose element i (row-major) is value(i), computed in float64 and
+// rounded to nearest once. Elements are made in order, so value may draw from a stream; no float64
+// copy of the data is ever held (it would count in the peak RSS).
+template <class F>
+Tensor float32_tensor(const Shape& shape, F value, bool requires_grad = false) {
   auto out = xt::xarray<float>::from_shape(shape);
-  std::transform(values.begin(), values.end(), out.data(),
-                 [](double v) { return static_cast<float>(v); });
+  for (std::size_t i = 0; i < out.size(); ++i) out.data()[i] = static_cast<float>(value(i));
   return Tensor(std::move(out), requires_grad);
-}
-
-// Rows [begin, end) of a row-major [n, cols] float64 matrix as a float32 tensor.
-Tensor rows_tensor(const std::vector<double>& x, std::size_t cols, std::size_t begin,
-                   std::size_t end) {
-  std::vector<double> part(x.begin() + begin * cols, x.begin() + end * cols);
-  return float32_tensor(part, {end - begin, cols});
 }
 
 // ---- timing and output -------------------------------------------------------------------------
@@ -138,10 +132,10 @@ Mlp he_uniform_mlp(const std::vector<std::size_t>& sizes, std::uint64_t first_se
   for (std::size_t l = 0; l + 1 < sizes.size(); ++l) {
     const std::size_t in = sizes[l], out = sizes[l + 1];
     const double bound = std::sqrt(6.0 / in);
-    std::vector<double> w = uniforms(first_seed + l, in * out);
-    for (double& e : w) e = (2.0 * e - 1.0) * bound;
-    layers.push_back(
-        {float32_tensor(w, {in, out}, true), xgrad::zeros({out}, xgrad::float32, true)});
+    Generator g(first_seed + l);
+    Tensor w = float32_tensor(
+        {in, out}, [&](std::size_t) { return (2.0 * g.uniform() - 1.0) * bound; }, true);
+    layers.push_back({w, xgrad::zeros({out}, xgrad::float32, true)});
   }
   return layers;
 }
@@ -149,7 +143,8 @@ Mlp he_uniform_mlp(const std::vector<std::size_t>& sizes, std::uint64_t first_se
 // Linear, ReLU, ..., Linear: x [n, sizes[0]] -> logits [n, sizes.back()].
 Tensor forward(const Mlp& layers, Tensor h) {
   for (std::size_t l = 0; l < layers.size(); ++l) {
-    h = xgrad::matmul(h, layers[l].weight) + layers[l].bias;  // [n, in] @ [in, out] + [out]
+    // [n, in] @ [in, out] + [out], the bias added inside the gemm
+    h = xgrad::addmm(layers[l].bias, h, layers[l].weight);
     if (l + 1 < layers.size()) h = xgrad::relu(h);
   }
   return h;
@@ -173,14 +168,22 @@ void sgd_step(const std::vector<Tensor>& params, double lr) {
 }
 
 // ---- workloads ---------------------------------------------------------------------------------
-Result op_overhead(std::size_t reps) {
+// How a workload runs: `reps` timed repetitions after the warm-up; smoke runs the warm-up only,
+// and op_overhead and matmul_512 then make one pass instead of a repetition's hundreds.
+struct Config {
+  std::size_t reps;
+  bool smoke;
+};
+
+Result op_overhead(const Config& config) {
+  const std::size_t passes = config.smoke ? 1 : kOpPasses;
   Result r{{}, "ns/op", [](double s) { return s / (kOpPasses * kOpK) * 1e9; }, {}};
   Generator g1(1);
   Tensor x = xgrad::uniform({kOpN}, -1.0, 1.0, g1);  // -1 + 2u: exactly 2u - 1 in float64
   x.requires_grad_();
   auto body = [&](NoState) {
     Tensor loss;
-    for (std::size_t p = 0; p < kOpPasses; ++p) {
+    for (std::size_t p = 0; p < passes; ++p) {
       x.set_grad(Tensor());
       Tensor h = x;
       for (std::size_t c = 0; c < kOpK / 5; ++c) h = xgrad::sigmoid(xgrad::tanh((h + x) * x) * 0.5);
@@ -190,12 +193,13 @@ Result op_overhead(std::size_t reps) {
     return loss;
   };
   const Tensor loss = measure(
-      reps, r.times, [] { return NoState{}; }, body);
+      config.reps, r.times, [] { return NoState{}; }, body);
   r.checks = {{"final_loss", loss.item()}, {"grad_sum", x.grad().sum().item()}};
   return r;
 }
 
-Result matmul_512(std::size_t reps) {
+Result matmul_512(const Config& config) {
+  const std::size_t iters = config.smoke ? 1 : kMmIters;
   Result r{{}, "ms/iter", [](double s) { return s / kMmIters * 1e3; }, {}};
   Generator g2(2), g3(3);
   Tensor a = xgrad::rand({kMmN, kMmN}, g2).requires_grad_();
@@ -203,7 +207,7 @@ Result matmul_512(std::size_t reps) {
   const std::vector<Tensor> params{a, b};
   auto body = [&](NoState) {
     Tensor loss;
-    for (std::size_t i = 0; i < kMmIters; ++i) {
+    for (std::size_t i = 0; i < iters; ++i) {
       clear_grads(params);
       loss = xgrad::matmul(a, b).sum();  // [512, 512] @ [512, 512], summed
       loss.backward();
@@ -211,69 +215,60 @@ Result matmul_512(std::size_t reps) {
     return loss;
   };
   const Tensor loss = measure(
-      reps, r.times, [] { return NoState{}; }, body);
+      config.reps, r.times, [] { return NoState{}; }, body);
   r.checks = {{"final_loss", loss.item()},
               {"grad_sum", a.grad().sum().item() + b.grad().sum().item()}};
+  // Per iteration: C = A @ B, dA = dC @ B^T, dB = A^T @ dC.
+  r.flops = kMmIters * 3 * (2.0 * kMmN * kMmN * kMmN);
   return r;
 }
 
-// Rows in batches of a classification set; xgrad has no views, so the rows of each batch are
-// copied out once, as part of the data, rather than sliced (copied) in every step.
-struct Batch {
-  Tensor x;
-  std::vector<std::int64_t> y;
-};
-
+// A classification set: features and labels, whose batches each step takes with slice() inside
+// the timed region, as the peers take views (xgrad has no views: slice copies the rows).
 struct Classification {
-  std::vector<double> x;  // [n, features], row-major
+  Tensor x;  // [n, features]
   std::vector<std::int64_t> y;
-  std::size_t features;
-
-  Batch rows(std::size_t begin, std::size_t end) const {
-    return {rows_tensor(x, features, begin, end), {y.begin() + begin, y.begin() + end}};
-  }
 };
 
 Classification spiral_data() {
   const std::size_t m = kSmallPerClass, n = m * kSmallClasses;
   const std::vector<double> noise = normals(10, n);
-  Classification set{std::vector<double>(2 * n), std::vector<std::int64_t>(n), 2};
-  for (std::size_t j = 0; j < n; ++j) {
-    const std::size_t q = j * kSmallStride % n;  // row j holds point q
+  std::vector<std::int64_t> y(n);
+  // Row j holds point q = 1201 j mod n: class c = q div m at radius r = (q mod m) / (m - 1) and
+  // angle t = 4 c + 4 r + 0.2 N(10)[q], at (r sin t, r cos t).
+  Tensor x = float32_tensor({n, 2}, [&](std::size_t i) {
+    const std::size_t q = i / 2 * kSmallStride % n;
     const std::size_t c = q / m;
     const double radius = (q % m) / (m - 1.0);
     const double t = 4.0 * c + 4.0 * radius + 0.2 * noise[q];
-    set.x[2 * j] = radius * std::sin(t);
-    set.x[2 * j + 1] = radius * std::cos(t);
-    set.y[j] = static_cast<std::int64_t>(c);
-  }
-  return set;
+    y[i / 2] = static_cast<std::int64_t>(c);
+    return i % 2 == 0 ? radius * std::sin(t) : radius * std::cos(t);
+  });
+  return {x, y};
 }
 
 Classification mlp_large_data() {
   const std::size_t n = kLargePool, d = kLargeSizes[0];
-  const std::vector<double> label = uniforms(22, n), proto = uniforms(20, 10 * d),
-                            noise = uniforms(21, n * d);
-  Classification set{std::vector<double>(n * d), std::vector<std::int64_t>(n), d};
-  for (std::size_t i = 0; i < n; ++i) {
-    set.y[i] = static_cast<std::int64_t>(std::floor(10.0 * label[i]));
-    const double* prototype = &proto[set.y[i] * d];
-    for (std::size_t k = 0; k < d; ++k) {
-      set.x[i * d + k] = 0.2 * (2.0 * prototype[k] - 1.0) + 0.8 * (2.0 * noise[i * d + k] - 1.0);
-    }
-  }
-  return set;
+  const std::vector<double> label = uniforms(22, n), proto = uniforms(20, 10 * d);
+  std::vector<std::int64_t> y(n);
+  for (std::size_t i = 0; i < n; ++i) y[i] = static_cast<std::int64_t>(std::floor(10.0 * label[i]));
+  // X[i, k] = 0.2 (2 P[y_i, k] - 1) + 0.8 (2 U(21)[784 i + k] - 1), U(21) drawn in order
+  Generator noise(21);
+  Tensor x = float32_tensor({n, d}, [&](std::size_t e) {
+    const double prototype = proto[y[e / d] * d + e % d];
+    return 0.2 * (2.0 * prototype - 1.0) + 0.8 * (2.0 * noise.uniform() - 1.0);
+  });
+  return {x, y};
 }
 
-// One pass of mean cross-entropy and SGD over `batches`, in order.
-Mlp train_mlp(Mlp& layers, const std::vector<Batch>& batches, double lr) {
-  const std::vector<Tensor> params = parameters(layers);
-  for (const Batch& batch : batches) {
-    clear_grads(params);
-    xgrad::cross_entropy(forward(layers, batch.x), batch.y).backward();
-    sgd_step(params, lr);
-  }
-  return layers;
+// One SGD step of mean cross-entropy on rows [begin, end) of `set`.
+void sgd_step_on_rows(Mlp& layers, const std::vector<Tensor>& params, const Classification& set,
+                      std::size_t begin, std::size_t end, double lr) {
+  const Tensor x = xgrad::slice(set.x, 0, begin, end);  // [batch, features]
+  const std::vector<std::int64_t> y(set.y.begin() + begin, set.y.begin() + end);
+  clear_grads(params);
+  xgrad::cross_entropy(forward(layers, x), y).backward();
+  sgd_step(params, lr);
 }
 
 // Over the whole set: mean cross-entropy, and the fraction of rows whose argmax logit is the label.
@@ -281,7 +276,7 @@ std::vector<std::pair<std::string, double>> classification_checks(const Mlp& mod
                                                                   const Classification& set) {
   xgrad::no_grad guard;
   const std::size_t n = set.y.size();
-  const Tensor logits = forward(model, set.rows(0, n).x);  // [n, classes]
+  const Tensor logits = forward(model, set.x);  // [n, classes]
   const std::size_t classes = logits.size(1);
   const float* z = logits.data<float>().data();
   std::size_t correct = 0;
@@ -293,34 +288,40 @@ std::vector<std::pair<std::string, double>> classification_checks(const Mlp& mod
           {"final_acc", static_cast<double>(correct) / n}};
 }
 
-Result mlp_small(std::size_t reps) {
+Result mlp_small(const Config& config) {
   const Classification set = spiral_data();
   const std::size_t n = set.y.size();
   Result r{{}, "samples/s", [n](double s) { return double(kSmallEpochs * n) / s; }, {}};
-  std::vector<Batch> batches;  // 100 epochs of the batches of rows [32k, 32k + 32)
-  for (std::size_t e = 0; e < kSmallEpochs; ++e) {
-    for (std::size_t i = 0; i < n; i += kSmallBatch) {
-      batches.push_back(set.rows(i, i + kSmallBatch));
+  // 100 epochs of the batches of rows [32k, 32k + 32), in order
+  auto train = [&](Mlp& layers) {
+    const std::vector<Tensor> params = parameters(layers);
+    for (std::size_t e = 0; e < kSmallEpochs; ++e) {
+      for (std::size_t i = 0; i < n; i += kSmallBatch) {
+        sgd_step_on_rows(layers, params, set, i, i + kSmallBatch, kSmallLr);
+      }
     }
-  }
+    return layers;
+  };
   const Mlp model = measure(
-      reps, r.times, [] { return he_uniform_mlp(kSmallSizes, 11); },
-      [&](Mlp& layers) { return train_mlp(layers, batches, kSmallLr); });
+      config.reps, r.times, [] { return he_uniform_mlp(kSmallSizes, 11); }, train);
   r.checks = classification_checks(model, set);
   return r;
 }
 
-Result mlp_large(std::size_t reps) {
+Result mlp_large(const Config& config) {
   const Classification set = mlp_large_data();
   Result r{{}, "samples/s", [](double s) { return double(kLargeSteps * kLargeBatch) / s; }, {}};
-  std::vector<Batch> batches;  // step s uses rows [256 (s mod 10), 256 (s mod 10) + 256)
-  for (std::size_t s = 0; s < kLargeSteps; ++s) {
-    const std::size_t begin = s % (kLargePool / kLargeBatch) * kLargeBatch;
-    batches.push_back(set.rows(begin, begin + kLargeBatch));
-  }
+  // step s uses rows [256 (s mod 10), 256 (s mod 10) + 256)
+  auto train = [&](Mlp& layers) {
+    const std::vector<Tensor> params = parameters(layers);
+    for (std::size_t s = 0; s < kLargeSteps; ++s) {
+      const std::size_t begin = s % (kLargePool / kLargeBatch) * kLargeBatch;
+      sgd_step_on_rows(layers, params, set, begin, begin + kLargeBatch, kLargeLr);
+    }
+    return layers;
+  };
   const Mlp model = measure(
-      reps, r.times, [] { return he_uniform_mlp(kLargeSizes, 23); },
-      [&](Mlp& layers) { return train_mlp(layers, batches, kLargeLr); });
+      config.reps, r.times, [] { return he_uniform_mlp(kLargeSizes, 23); }, train);
   r.checks = classification_checks(model, set);
   // Per step: forward X@W1, H1@W2, H2@W3; backward two GEMMs per layer, but no dX for layer 1.
   const double b = kLargeBatch, d0 = kLargeSizes[0], d1 = kLargeSizes[1], d2 = kLargeSizes[2],
@@ -329,89 +330,134 @@ Result mlp_large(std::size_t reps) {
   return r;
 }
 
-// x ~ U[-1, 1) [n, d] from seed xs; s_i = 0.5 + sum_k x_ik w*_k (k in order) + scale N(ns)[i],
-// with w*_k = 2 U(ws)[k] - 1; all in float64.
-std::pair<std::vector<double>, std::vector<double>> linear_teacher(std::uint64_t xs,
-                                                                   std::uint64_t ws,
-                                                                   std::uint64_t ns, double scale) {
-  std::vector<double> x = uniforms(xs, kRegN * kRegD), w = uniforms(ws, kRegD);
-  const std::vector<double> noise = normals(ns, kRegN);
-  for (double& v : x) v = 2.0 * v - 1.0;
+// x = 2 U(xs) - 1 [n, d] and the teacher's s_i = 0.5 + sum_k x_ik w*_k (k in order, from the
+// float64 x) + scale N(ns)[i], with w*_k = 2 U(ws)[k] - 1: x rounded to float32, s in float64.
+std::pair<Tensor, std::vector<double>> linear_teacher(std::uint64_t xs, std::uint64_t ws,
+                                                      std::uint64_t ns, double scale) {
+  std::vector<double> w = uniforms(ws, kRegD);
   for (double& v : w) v = 2.0 * v - 1.0;
-  std::vector<double> s(kRegN);
-  for (std::size_t i = 0; i < kRegN; ++i) {
-    double acc = 0.5;
-    for (std::size_t k = 0; k < kRegD; ++k) acc += x[i * kRegD + k] * w[k];
-    s[i] = acc + scale * noise[i];
-  }
+  const std::vector<double> noise = normals(ns, kRegN);
+  std::vector<double> s(kRegN, 0.5);
+  Generator gx(xs);
+  Tensor x = float32_tensor({kRegN, kRegD}, [&](std::size_t e) {
+    const double v = 2.0 * gx.uniform() - 1.0;
+    s[e / kRegD] += v * w[e % kRegD];
+    return v;
+  });
+  for (std::size_t i = 0; i < kRegN; ++i) s[i] += scale * noise[i];
   return {x, s};
 }
 
-// Full-batch gradient descent of Linear(20, 1) from zero weights, `loss_of(z, y)` the loss.
-template <class Loss>
-Linear full_batch_gd(std::size_t reps, std::vector<double>& times, const Tensor& x, const Tensor& y,
-                     Loss loss_of, double lr) {
+// Full-batch gradient descent of Linear(20, 1) from zero weights on `loss`, the model and loss
+// fused into one pass over x (linear_loss); the checks recompute the loss with the unfused ops.
+Linear full_batch_gd(const Config& config, std::vector<double>& times, const Tensor& x,
+                     const Tensor& y, xgrad::LinearLoss loss, double lr) {
   auto zero_linear = [] {
     return Linear{xgrad::zeros({kRegD, 1}, xgrad::float32, true),
                   xgrad::zeros({1}, xgrad::float32, true)};
   };
-  return measure(reps, times, zero_linear, [&](Linear& model) {
+  return measure(config.reps, times, zero_linear, [&](Linear& model) {
     const std::vector<Tensor> params{model.weight, model.bias};
     for (std::size_t e = 0; e < kRegEpochs; ++e) {
       clear_grads(params);
-      loss_of(xgrad::matmul(x, model.weight) + model.bias, y).backward();  // [N, 20] @ [20, 1]
+      // loss([N, 20] @ [20, 1] + [1], y)
+      xgrad::linear_loss(loss, x, model.weight, model.bias, y).backward();
       sgd_step(params, lr);
     }
     return model;
   });
 }
 
-Result linreg(std::size_t reps) {
-  const auto [xd, s] = linear_teacher(30, 31, 32, 0.1);
-  const Tensor x = float32_tensor(xd, {kRegN, kRegD}), y = float32_tensor(s, {kRegN, 1});
+Result linreg(const Config& config) {
+  const auto [x, s] = linear_teacher(30, 31, 32, 0.1);
+  const Tensor y = float32_tensor({kRegN, 1}, [&s = s](std::size_t i) { return s[i]; });
   Result r{{}, "epochs/s", [](double t) { return kRegEpochs / t; }, {}};
-  auto mse = [](const Tensor& z, const Tensor& t) { return xgrad::mse_loss(z, t); };
-  const Linear model = full_batch_gd(reps, r.times, x, y, mse, kLinLr);
+  const Linear model = full_batch_gd(config, r.times, x, y, xgrad::LinearLoss::mse, kLinLr);
   xgrad::no_grad guard;
-  r.checks = {{"final_loss", mse(xgrad::matmul(x, model.weight) + model.bias, y).item()}};
+  const Tensor z = xgrad::addmm(model.bias, x, model.weight);  // [N, 1]
+  r.checks = {{"final_loss", xgrad::mse_loss(z, y).item()}};
   return r;
 }
 
-Result logreg(std::size_t reps) {
-  auto [xd, s] = linear_teacher(40, 41, 42, 0.5);
-  for (double& v : s) v = v > 0.0 ? 1.0 : 0.0;
-  const Tensor x = float32_tensor(xd, {kRegN, kRegD}), y = float32_tensor(s, {kRegN, 1});
+Result logreg(const Config& config) {
+  const auto [x, s] = linear_teacher(40, 41, 42, 0.5);
+  const Tensor y = float32_tensor({kRegN, 1}, [&s = s](std::size_t i) { return s[i] > 0.0; });
   Result r{{}, "epochs/s", [](double t) { return kRegEpochs / t; }, {}};
-  auto bce = [](const Tensor& z, const Tensor& t) {
-    return xgrad::binary_cross_entropy_with_logits(z, t);
-  };
-  const Linear model = full_batch_gd(reps, r.times, x, y, bce, kLogLr);
+  const Linear model = full_batch_gd(config, r.times, x, y,
+                                     xgrad::LinearLoss::binary_cross_entropy_with_logits, kLogLr);
   xgrad::no_grad guard;
-  const Tensor z = xgrad::matmul(x, model.weight) + model.bias;  // [N, 1]
+  const Tensor z = xgrad::addmm(model.bias, x, model.weight);  // [N, 1]
   const float* zp = z.data<float>().data();
   std::size_t correct = 0;
-  for (std::size_t i = 0; i < kRegN; ++i) correct += (zp[i] > 0) == (s[i] == 1.0);
-  r.checks = {{"final_loss", bce(z, y).item()},
+  for (std::size_t i = 0; i < kRegN; ++i) correct += (zp[i] > 0) == (s[i] > 0.0);
+  r.checks = {{"final_loss", xgrad::binary_cross_entropy_with_logits(z, y).item()},
               {"final_acc", static_cast<double>(correct) / kRegN}};
   return r;
 }
 
-const std::vector<std::pair<std::string, Result (*)(std::size_t)>> kWorkloads{
+const std::vector<std::pair<std::string, Result (*)(const Config&)>> kWorkloads{
     {"op_overhead", op_overhead}, {"matmul_512", matmul_512}, {"mlp_small", mlp_small},
     {"mlp_large", mlp_large},     {"linreg", linreg},         {"logreg", logreg}};
+
+// ---- smoke checks: WORKLOADS.md's reference values and tolerances -----------------------------
+struct Reference {
+  const char* workload;
+  const char* check;
+  double value;
+  bool relative;  // |a - ref| <= tol |ref|, else |a - ref| <= tol
+  double tolerance;
+};
+
+const std::vector<Reference> kReferences{
+    {"op_overhead", "final_loss", 8.420476, true, 1e-4},
+    {"op_overhead", "grad_sum", 0.9995380, true, 1e-4},
+    {"matmul_512", "final_loss", 33589752, true, 1e-3},
+    {"matmul_512", "grad_sum", 134289760, true, 1e-3},
+    {"mlp_small", "final_loss", 0.01155873, true, 1e-2},
+    {"mlp_small", "final_acc", 0.9990234, false, 2e-3},
+    {"mlp_large", "final_loss", 1.844676, true, 1e-3},
+    {"mlp_large", "final_acc", 0.4632812, false, 2e-3},
+    {"linreg", "final_loss", 0.009947855, true, 1e-4},
+    {"logreg", "final_loss", 0.2217717, true, 1e-4},
+    {"logreg", "final_acc", 0.90064, false, 2e-4},
+};
+
+// Prints one line per check of `workload`; returns false if any is out of tolerance.
+bool smoke_check(const std::string& workload, const Result& r) {
+  bool ok = true;
+  for (const Reference& ref : kReferences) {
+    if (workload != ref.workload) continue;
+    const auto found = std::find_if(r.checks.begin(), r.checks.end(),
+                                    [&](const auto& c) { return c.first == ref.check; });
+    const double value = found == r.checks.end() ? std::nan("") : found->second;
+    const double bound = ref.relative ? ref.tolerance * std::abs(ref.value) : ref.tolerance;
+    const bool pass = std::abs(value - ref.value) <= bound;
+    ok = ok && pass;
+    std::printf("smoke: %-11s %-10s %.9g (reference %.9g, %s %g): %s\n", ref.workload, ref.check,
+                value, ref.value, ref.relative ? "rel" : "abs", ref.tolerance,
+                pass ? "ok" : "FAILED");
+  }
+  std::fflush(stdout);
+  return ok;
+}
 
 // ---- command line ------------------------------------------------------------------------------
 struct Options {
   int threads = 1;
   int reps = 5;
+  bool smoke = false;
   std::string workload = "all";
 };
 
 void usage(std::FILE* out, const char* program) {
-  std::fprintf(out,
-               "usage: %s [--threads N] [--workload NAME|all] [--reps R]\n  workloads:", program);
+  std::fprintf(
+      out,
+      "usage: %s [--threads N] [--workload NAME|all] [--reps R] [--smoke]\n  workloads:", program);
   for (const auto& [name, run] : kWorkloads) std::fprintf(out, " %s", name.c_str());
-  std::fprintf(out, "\n  defaults: --threads 1 --workload all --reps 5\n");
+  std::fprintf(out,
+               "\n  defaults: --threads 1 --workload all --reps 5\n"
+               "  --smoke: run each workload once, untimed, and check its results against the\n"
+               "           reference values of WORKLOADS.md (exit status 1 if any is off)\n");
 }
 
 // A positive int, or an error naming the flag and the text.
@@ -429,6 +475,10 @@ Options parse(int argc, char** argv) {
   Options o;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
+    if (flag == "--smoke") {
+      o.smoke = true;
+      continue;
+    }
     if (flag != "--threads" && flag != "--reps" && flag != "--workload") {
       throw std::invalid_argument("unknown argument '" + flag + "'");
     }
@@ -463,23 +513,25 @@ int main(int argc, char** argv) {
     usage(stderr, argv[0]);
     return 2;
   }
-  // Every pool gets the thread count: OpenBLAS (already loaded, so through its setter as well as
-  // the environment) and OpenMP in anything loaded later. PASSIVE keeps idle OpenMP workers from
-  // spinning against OpenBLAS's threads (WORKLOADS.md, Threads) unless the caller chose otherwise.
-  const std::string threads = std::to_string(options.threads);
-  setenv("OPENBLAS_NUM_THREADS", threads.c_str(), 1);
-  setenv("OMP_NUM_THREADS", threads.c_str(), 1);
-  setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
-  openblas_set_num_threads(options.threads);
+  // One cap for every pool xgrad uses (OpenBLAS's, already loaded, so its setter rather than the
+  // environment, which it read at load time).
+  xgrad::set_num_threads(options.threads);
 
+  const Config config{options.smoke ? 0 : static_cast<std::size_t>(options.reps), options.smoke};
+  bool ok = true;
   for (const auto& [name, run] : kWorkloads) {
     if (options.workload != "all" && options.workload != name) continue;
     try {
-      emit(name.c_str(), options.threads, run(static_cast<std::size_t>(options.reps)));
+      const Result result = run(config);
+      if (options.smoke) {
+        ok = smoke_check(name, result) && ok;
+      } else {
+        emit(name.c_str(), options.threads, result);
+      }
     } catch (const std::exception& e) {
       std::fprintf(stderr, "%s: %s: %s\n", argv[0], name.c_str(), e.what());
       return 1;
     }
   }
-  return 0;
+  return ok ? 0 : 1;
 }

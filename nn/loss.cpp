@@ -13,38 +13,6 @@ namespace xgrad::nn {
 
 namespace {
 
-void check_pair(const char* op, const Tensor& input, const Tensor& target) {
-  if (!input.defined() || !target.defined()) {
-    throw std::invalid_argument(std::string(op) + ": " + (input.defined() ? "target" : "input") +
-                                " is undefined");
-  }
-  if (input.dtype() != target.dtype()) {
-    throw std::invalid_argument(std::string(op) + ": input is " + dtype_name(input.dtype()) +
-                                ", target is " + dtype_name(target.dtype()) +
-                                " (convert one with to())");
-  }
-  if (input.shape() != target.shape()) {
-    throw std::invalid_argument(std::string(op) + ": input " + format_shape(input.shape()) +
-                                " and target " + format_shape(target.shape()) + " differ in shape");
-  }
-}
-
-Tensor reduce(const char* op, const Tensor& terms, Reduction reduction) {
-  switch (reduction) {
-    case Reduction::none:
-      return terms;
-    case Reduction::sum:
-      return sum(terms);
-    case Reduction::mean:
-      if (terms.numel() == 0) {
-        throw std::invalid_argument(std::string(op) + ": mean over an empty input of shape " +
-                                    format_shape(terms.shape()));
-      }
-      return mean(terms);
-  }
-  throw std::invalid_argument(std::string(op) + ": unknown reduction");
-}
-
 void check_delta(const char* who, double delta) {
   if (!(delta > 0) || !std::isfinite(delta)) {
     throw std::invalid_argument(std::string(who) + ": delta must be finite and > 0, got " +
@@ -128,24 +96,24 @@ const char* reduction_name(Reduction reduction) {
 }
 
 Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
-  check_pair("l1_loss", input, target);
-  return reduce("l1_loss", abs(input - target), reduction);
+  check_loss_pair("l1_loss", input, target);
+  return apply_reduction("l1_loss", abs(input - target), reduction);
 }
 
 Tensor huber_loss(const Tensor& input, const Tensor& target, double delta, Reduction reduction) {
   check_delta("huber_loss", delta);
-  check_pair("huber_loss", input, target);
+  check_loss_pair("huber_loss", input, target);
   // With a = |d| and q = min(a, delta): 0.5 q^2 + delta (a - q) is 0.5 d^2 inside the band and
   // delta (|d| - 0.5 delta) outside; clamp's zero gradient past delta leaves delta sign(d) there.
   Tensor a = abs(input - target);
   Tensor q = clamp(a, 0.0, delta);
-  return reduce("huber_loss", 0.5 * q * q + delta * (a - q), reduction);
+  return apply_reduction("huber_loss", 0.5 * q * q + delta * (a - q), reduction);
 }
 
 Tensor nll_loss(const Tensor& log_probs, const std::vector<std::int64_t>& target,
                 Reduction reduction) {
   check_classes("nll_loss", log_probs, target);
-  return reduce("nll_loss", -pick_targets(log_probs, target), reduction);  // (N,)
+  return apply_reduction("nll_loss", -pick_targets(log_probs, target), reduction);  // (N,)
 }
 
 Tensor nll_loss(const Tensor& log_probs, const Tensor& target, Reduction reduction) {

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "autograd/grad_mode.hpp"
 #include "autograd/node.hpp"
 #include "autograd/ops/elementwise.hpp"
 #include "autograd/ops/kernels.hpp"
@@ -15,14 +16,6 @@
 namespace xgrad {
 
 namespace {
-
-template <class T>
-T stable_sigmoid(T v) {
-  // exp of a negative number only, so nothing overflows.
-  if (v >= 0) return T(1) / (T(1) + std::exp(-v));
-  const T e = std::exp(v);
-  return e / (T(1) + e);
-}
 
 // The extents around `axis`: a tensor viewed as (outer, n, inner).
 struct AxisView {
@@ -79,8 +72,12 @@ Tensor softmax_values(const Tensor& x, const AxisView& v, bool log) {
 
 Tensor sigmoid(const Tensor& x) {
   kernels::check_defined("sigmoid", x);
-  Tensor y = kernels::unary(x, [](auto v) { return stable_sigmoid(v); });
+  Tensor y = kernels::unary(x, [](auto v) { return kernels::sigmoid_value(v); });
   return record("sigmoid", y, {x}, [](const Tensor& dy, const Tensor& s) {
+    if (!GradMode::is_enabled()) {  // the formula below in one pass, over dy's buffer if free
+      return Gradients{kernels::binary_reusing("sigmoid", dy, s,
+                                               [](auto g, auto v) { return g * (v * (1 - v)); })};
+    }
     return Gradients{mul(dy, mul(s, 1.0 - s))};  // s' = s (1 - s)
   });
 }
@@ -89,6 +86,10 @@ Tensor tanh(const Tensor& x) {
   kernels::check_defined("tanh", x);
   Tensor y = kernels::unary(x, [](auto v) { return std::tanh(v); });
   return record("tanh", y, {x}, [](const Tensor& dy, const Tensor& t) {
+    if (!GradMode::is_enabled()) {  // the formula below in one pass, over dy's buffer if free
+      return Gradients{
+          kernels::binary_reusing("tanh", dy, t, [](auto g, auto v) { return g * (1 - v * v); })};
+    }
     return Gradients{mul(dy, 1.0 - mul(t, t))};  // t' = 1 - t^2
   });
 }
@@ -98,8 +99,12 @@ Tensor relu(const Tensor& x) {
   Tensor y = kernels::unary(x, [](auto v) { return v > 0 ? v : decltype(v)(0); });
   return record("relu", y, {x}, [](const Tensor& dy, const Tensor& out) {
     // 1 where x > 0 (exactly where the output is positive), else 0: a constant mask
-    Tensor positive = kernels::unary(out, [](auto v) { return v > 0 ? decltype(v)(1) : 0; });
-    return Gradients{mul(dy, positive)};
+    auto mask = [](auto v) { return v > 0 ? decltype(v)(1) : 0; };
+    if (!GradMode::is_enabled()) {  // dy times the mask in one pass
+      return Gradients{
+          kernels::binary_reusing("relu", dy, out, [mask](auto g, auto v) { return g * mask(v); })};
+    }
+    return Gradients{mul(dy, kernels::unary(out, mask))};
   });
 }
 

@@ -23,13 +23,30 @@ Tensor constant_mask(const Tensor& x, F f) {
   return kernels::unary(x, [&](auto v) { return static_cast<decltype(v)>(f(v) ? 1 : 0); });
 }
 
+// What a sum or difference needs of an input in backward: whether it wants a gradient, and its
+// shape (inline, no allocation) to sum a broadcast gradient back to.
+struct Input {
+  explicit Input(const Tensor& t)
+      : shape(t.sizes().inline_copy()), requires_grad(t.requires_grad()) {}
+  Tensor reduce(const Tensor& grad) const {
+    return requires_grad ? reduce_to_shape(grad, shape) : Tensor();
+  }
+  InlineShape shape;
+  bool requires_grad;
+};
+
 // y = f(x) for a scalar parameter s: one kernel, and dy * scale as the gradient.
 template <class F>
 Tensor scalar_op(const char* name, const Tensor& x, F f, double grad_scale) {
   kernels::check_defined(name, x);
   Tensor y = kernels::unary(x, f);
   return record(name, y, {x}, [grad_scale](const Tensor& dy) {
-    return Gradients{grad_scale == 1.0 ? dy : mul(dy, grad_scale)};
+    if (grad_scale == 1.0) return Gradients{dy};
+    if (!GradMode::is_enabled()) {  // mul(dy, scale), over dy's buffer if free
+      return Gradients{kernels::unary_reusing(
+          dy, [grad_scale](auto v) { return v * static_cast<decltype(v)>(grad_scale); })};
+    }
+    return Gradients{mul(dy, grad_scale)};
   });
 }
 
@@ -37,27 +54,32 @@ Tensor scalar_op(const char* name, const Tensor& x, F f, double grad_scale) {
 
 Tensor add(const Tensor& a, const Tensor& b) {
   Tensor y = kernels::binary("add", a, b, [](auto u, auto v) { return u + v; });
-  return record("add", y, {a, b}, [sa = a.shape(), sb = b.shape()](const Tensor& dy) {
+  return record("add", y, {a, b}, [in_a = Input(a), in_b = Input(b)](const Tensor& dy) {
     // d(a + b)/da = d(a + b)/db = 1
-    return Gradients{reduce_to_shape(dy, sa), reduce_to_shape(dy, sb)};
+    return Gradients{in_a.reduce(dy), in_b.reduce(dy)};
   });
 }
 
 Tensor sub(const Tensor& a, const Tensor& b) {
   Tensor y = kernels::binary("sub", a, b, [](auto u, auto v) { return u - v; });
-  return record(
-      "sub", y, {a, b}, [sa = a.shape(), sb = b.shape(), rb = b.requires_grad()](const Tensor& dy) {
-        // d(a - b)/da = 1, d(a - b)/db = -1
-        return Gradients{reduce_to_shape(dy, sa), rb ? reduce_to_shape(neg(dy), sb) : Tensor()};
-      });
+  return record("sub", y, {a, b}, [in_a = Input(a), in_b = Input(b)](const Tensor& dy) {
+    // d(a - b)/da = 1, d(a - b)/db = -1
+    return Gradients{in_a.reduce(dy), in_b.requires_grad ? in_b.reduce(neg(dy)) : Tensor()};
+  });
 }
 
 Tensor mul(const Tensor& a, const Tensor& b) {
   Tensor y = kernels::binary("mul", a, b, [](auto u, auto v) { return u * v; });
   return record("mul", y, {a, b}, [a, b](const Tensor& dy) {
     // d(a b)/da = b, d(a b)/db = a
-    return Gradients{a.requires_grad() ? reduce_to_shape(mul(dy, b), a.shape()) : Tensor(),
-                     b.requires_grad() ? reduce_to_shape(mul(dy, a), b.shape()) : Tensor()};
+    Tensor db = b.requires_grad() ? reduce_to_shape(mul(dy, a), b.sizes()) : Tensor();
+    if (!a.requires_grad()) return Gradients{Tensor(), db};
+    if (!GradMode::is_enabled()) {  // dy's last use: the product over its buffer if free
+      auto times = [](auto u, auto v) { return u * v; };
+      return Gradients{reduce_to_shape(kernels::binary_reusing("mul", dy, b, times), a.sizes()),
+                       db};
+    }
+    return Gradients{reduce_to_shape(mul(dy, b), a.sizes()), db};
   });
 }
 
@@ -66,8 +88,8 @@ Tensor div(const Tensor& a, const Tensor& b) {
   return record("div", y, {a, b}, [a, b](const Tensor& dy, const Tensor& out) {
     // d(a / b)/da = 1 / b; d(a / b)/db = -a / b^2 = -(1 / b)(a / b)
     Tensor da = div(dy, b);
-    Tensor db = b.requires_grad() ? reduce_to_shape(neg(mul(da, out)), b.shape()) : Tensor();
-    return Gradients{a.requires_grad() ? reduce_to_shape(da, a.shape()) : Tensor(), db};
+    Tensor db = b.requires_grad() ? reduce_to_shape(neg(mul(da, out)), b.sizes()) : Tensor();
+    return Gradients{a.requires_grad() ? reduce_to_shape(da, a.sizes()) : Tensor(), db};
   });
 }
 
@@ -150,10 +172,10 @@ Tensor pow(const Tensor& base, const Tensor& exponent) {
     Tensor da, db;
     if (base.requires_grad()) {
       da = reduce_to_shape(mul(dy, mul(exponent, pow(base, sub(exponent, ones_like(exponent))))),
-                           base.shape());
+                           base.sizes());
     }
     if (exponent.requires_grad()) {
-      db = reduce_to_shape(mul(dy, mul(out, log(base))), exponent.shape());
+      db = reduce_to_shape(mul(dy, mul(out, log(base))), exponent.sizes());
     }
     return Gradients{da, db};
   });
@@ -238,10 +260,10 @@ Tensor min_max(const char* name, const Tensor& a, const Tensor& b, bool take_sma
       return u == v ? T(0.5) : ((take_smaller ? u < v : u > v) ? T(1) : T(0));
     });
     Tensor da, db;
-    if (a.requires_grad()) da = reduce_to_shape(mul(dy, weight_a), a.shape());
+    if (a.requires_grad()) da = reduce_to_shape(mul(dy, weight_a), a.sizes());
     if (b.requires_grad()) {
       Tensor weight_b = kernels::unary(weight_a, [](auto w) { return 1 - w; });
-      db = reduce_to_shape(mul(dy, weight_b), b.shape());
+      db = reduce_to_shape(mul(dy, weight_b), b.sizes());
     }
     return Gradients{da, db};
   });
@@ -263,9 +285,10 @@ void add_(Tensor& self, const Tensor& other, double alpha) {
         "add_: in-place update of a tensor that requires grad while grad mode is on; wrap it in "
         "no_grad");
   }
-  const Shape shape = self.shape();
-  const Shape other_shape = other.shape();
-  if (broadcast_shapes("add_", shape, other_shape) != shape) {
+  const ShapeRef shape = self.sizes();
+  const ShapeRef other_shape = other.sizes();
+  const bool same_shape = shape == other_shape;
+  if (!same_shape && broadcast_shapes("add_", shape.vec(), other_shape.vec()) != shape.vec()) {
     throw std::invalid_argument("add_: cannot add " + format_shape(other_shape) +
                                 " into a tensor of shape " + format_shape(shape));
   }
@@ -274,7 +297,7 @@ void add_(Tensor& self, const Tensor& other, double alpha) {
     T* dst = self.data<T>().data();
     const T* src = other.data<T>().data();
     const T scale = static_cast<T>(alpha);
-    if (shape == other_shape) {
+    if (same_shape) {
       const std::size_t n = self.numel();
       if (alpha == 1.0) {
         for (std::size_t i = 0; i < n; ++i) dst[i] += src[i];

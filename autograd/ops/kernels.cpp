@@ -3,13 +3,13 @@
 
 namespace xgrad::kernels {
 
-Strides contiguous_strides(const Shape& shape) {
+Strides contiguous_strides(ShapeRef shape) {
   Strides strides(shape.size(), 1);
   for (std::size_t d = shape.size(); d-- > 1;) strides[d - 1] = strides[d] * shape[d];
   return strides;
 }
 
-Strides broadcast_strides(const Shape& from, const Shape& to) {
+Strides broadcast_strides(ShapeRef from, ShapeRef to) {
   const Strides own = contiguous_strides(from);
   const std::size_t lead = to.size() - from.size();
   Strides strides(to.size(), 0);

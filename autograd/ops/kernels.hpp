@@ -3,12 +3,14 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "autograd/dtype.hpp"
+#include "autograd/ops/fastmath.hpp"
 #include "autograd/shape.hpp"
 #include "autograd/tensor.hpp"
 
@@ -30,22 +32,83 @@ inline void check_same_dtype(const char* op, const Tensor& a, const Tensor& b) {
 }
 
 /// An uninitialised tensor of the given element type and shape.
-template <class T, class S>
-Tensor empty(const S& shape) {
-  return Tensor(xt::xarray<T>::from_shape(shape));
+template <class T>
+Tensor empty(ShapeRef shape) {
+  return detail::empty_tensor<T>(shape);
+}
+
+/// The values of a tensor of element type T, as a pointer to the first.
+template <class T>
+T* values(Tensor& t) {
+  return t.data<T>().data();
+}
+template <class T>
+const T* values(const Tensor& t) {
+  return t.data<T>().data();
+}
+
+/// The sum of term(0), ..., term(n - 1), accumulated in double over eight independent lanes:
+/// accurate for float32, and free of the one-add-at-a-time dependency chain, so the compiler
+/// vectorises it. Every full sum (sum(), the fused losses) adds in this order.
+template <class F>
+double sum_lanes(std::size_t n, F term) {
+  double lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    for (std::size_t k = 0; k < 8; ++k) lanes[k] += static_cast<double>(term(i + k));
+  }
+  for (; i < n; ++i) lanes[i % 8] += static_cast<double>(term(i));
+  double sum = 0;
+  for (double lane : lanes) sum += lane;
+  return sum;
+}
+
+/// sum_lanes of n terms that a vectorisable loop computes a block at a time: fill(begin, count,
+/// out) writes terms begin, ..., begin + count - 1 to out. The same sum, lane for lane, as
+/// sum_lanes(n, term) (each term i goes to lane i mod 8, in order).
+template <class T, class Fill>
+double sum_lanes_blocked(std::size_t n, Fill fill) {
+  constexpr std::size_t kBlock = 256;  // a multiple of the 8 lanes
+  double lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  T block[kBlock];
+  for (std::size_t begin = 0; begin < n; begin += kBlock) {
+    const std::size_t count = std::min(kBlock, n - begin);
+    fill(begin, count, block);
+    std::size_t j = 0;
+    for (; j + 8 <= count; j += 8) {
+      for (std::size_t k = 0; k < 8; ++k) lanes[k] += static_cast<double>(block[j + k]);
+    }
+    for (; j < count; ++j) lanes[j % 8] += static_cast<double>(block[j]);
+  }
+  double sum = 0;
+  for (double lane : lanes) sum += lane;
+  return sum;
+}
+
+/// The logistic function 1 / (1 + e^-v) given e = e^-|v|: 1 / (1 + e) for v >= 0, e / (1 + e)
+/// below. Only exp of a non-positive number is needed, so nothing overflows.
+template <class T>
+T sigmoid_from(T v, T e) {
+  return v >= 0 ? T(1) / (T(1) + e) : e / (T(1) + e);
+}
+
+/// The logistic function 1 / (1 + e^-v), branch-free so that loops over it vectorise.
+template <class T>
+T sigmoid_value(T v) {
+  return sigmoid_from(v, exp_value(-std::abs(v)));
 }
 
 /// Row-major strides of `shape`, in elements.
-Strides contiguous_strides(const Shape& shape);
+Strides contiguous_strides(ShapeRef shape);
 
 /// Strides that read a tensor of shape `from` as if it had the broadcast shape `to`: 0 along
 /// broadcast axes. `from` must broadcast to `to`.
-Strides broadcast_strides(const Shape& from, const Shape& to);
+Strides broadcast_strides(ShapeRef from, ShapeRef to);
 
 /// Calls f(out_offset, a_offset, b_offset) for every index of `shape` in row-major order, where
 /// the operand offsets advance by their strides (0 to repeat along an axis).
 template <class F>
-void strided_loop(const Shape& shape, const Strides& stride_a, const Strides& stride_b, F f) {
+void strided_loop(ShapeRef shape, const Strides& stride_a, const Strides& stride_b, F f) {
   const std::size_t rank = shape.size();
   const std::size_t total = shape_numel(shape);
   if (total == 0) return;
@@ -78,12 +141,12 @@ Tensor unary(const Tensor& x, F f) {
   return dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const auto& in = x.data<T>();
-    auto out = xt::xarray<T>::from_shape(in.shape());
+    Tensor out = kernels::empty<T>(in.shape());
     const T* src = in.data();
-    T* dst = out.data();
+    T* dst = values<T>(out);
     const std::size_t n = in.size();
     for (std::size_t i = 0; i < n; ++i) dst[i] = f(src[i]);
-    return Tensor(std::move(out));
+    return out;
   });
 }
 
@@ -97,22 +160,57 @@ Tensor binary(const char* op, const Tensor& a, const Tensor& b, F f) {
     const auto& xb = b.data<T>();
     const T* pa = xa.data();
     const T* pb = xb.data();
-    if (std::equal(xa.shape().begin(), xa.shape().end(), xb.shape().begin(), xb.shape().end())) {
-      auto out = xt::xarray<T>::from_shape(xa.shape());
-      T* po = out.data();
+    if (ShapeRef(xa.shape()) == ShapeRef(xb.shape())) {
+      Tensor out = kernels::empty<T>(xa.shape());
+      T* po = values<T>(out);
       const std::size_t n = xa.size();
       for (std::size_t i = 0; i < n; ++i) po[i] = f(pa[i], pb[i]);
-      return Tensor(std::move(out));
+      return out;
     }
     const Shape sa(xa.shape().begin(), xa.shape().end());
     const Shape sb(xb.shape().begin(), xb.shape().end());
     const Shape shape = broadcast_shapes(op, sa, sb);
-    auto out = xt::xarray<T>::from_shape(shape);
-    T* po = out.data();
+    Tensor out = kernels::empty<T>(shape);
+    T* po = values<T>(out);
     strided_loop(shape, broadcast_strides(sa, shape), broadcast_strides(sb, shape),
                  [&](std::size_t o, std::size_t ia, std::size_t ib) { po[o] = f(pa[ia], pb[ib]); });
-    return Tensor(std::move(out));
+    return out;
   });
+}
+
+/// True when `t` is the only handle to its values and is in no graph: a gradient the engine hands
+/// to a backward and drops afterwards, whose buffer the backward may overwrite.
+inline bool sole_owner(const Tensor& t) {
+  const auto& impl = t.impl();
+  return impl && impl.use_count() == 1 && impl->storage.use_count() == 1 && !impl->grad_fn;
+}
+
+/// unary(x, f), written over x's own values when x is their sole owner: no new buffer.
+template <class F>
+Tensor unary_reusing(const Tensor& x, F f) {
+  if (!sole_owner(x)) return unary(x, f);
+  dispatch(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    T* v = std::get<xt::xarray<T>>(*x.impl()->storage).data();
+    for (std::size_t i = 0, n = x.numel(); i < n; ++i) v[i] = f(v[i]);
+  });
+  return x;
+}
+
+/// binary(op, a, b, f), written over a's own values when a is their sole owner and b has a's shape
+/// and dtype: no new buffer.
+template <class F>
+Tensor binary_reusing(const char* op, const Tensor& a, const Tensor& b, F f) {
+  if (!sole_owner(a) || !b.defined() || a.dtype() != b.dtype() || a.sizes() != b.sizes()) {
+    return binary(op, a, b, f);
+  }
+  dispatch(a.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    T* va = std::get<xt::xarray<T>>(*a.impl()->storage).data();
+    const T* vb = values<T>(b);
+    for (std::size_t i = 0, n = a.numel(); i < n; ++i) va[i] = f(va[i], vb[i]);
+  });
+  return a;
 }
 
 }  // namespace xgrad::kernels

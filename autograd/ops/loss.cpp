@@ -3,9 +3,11 @@
 #include "autograd/ops/loss.hpp"
 
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
+#include "autograd/grad_mode.hpp"
 #include "autograd/node.hpp"
 #include "autograd/ops/activation.hpp"
 #include "autograd/ops/elementwise.hpp"
@@ -15,17 +17,23 @@
 
 namespace xgrad {
 
-namespace {
-
-void check_pair(const char* op, const Tensor& input, const Tensor& target) {
-  kernels::check_same_dtype(op, input, target);
+void check_loss_pair(const char* op, const Tensor& input, const Tensor& target) {
+  if (!input.defined() || !target.defined()) {
+    throw std::invalid_argument(std::string(op) + ": " + (input.defined() ? "target" : "input") +
+                                " is undefined");
+  }
+  if (input.dtype() != target.dtype()) {
+    throw std::invalid_argument(std::string(op) + ": input is " + dtype_name(input.dtype()) +
+                                ", target is " + dtype_name(target.dtype()) +
+                                " (convert one with to())");
+  }
   if (input.shape() != target.shape()) {
     throw std::invalid_argument(std::string(op) + ": input " + format_shape(input.shape()) +
                                 " and target " + format_shape(target.shape()) + " differ in shape");
   }
 }
 
-Tensor reduce(const char* op, const Tensor& terms, Reduction reduction) {
+Tensor apply_reduction(const char* op, const Tensor& terms, Reduction reduction) {
   switch (reduction) {
     case Reduction::none:
       return terms;
@@ -41,16 +49,124 @@ Tensor reduce(const char* op, const Tensor& terms, Reduction reduction) {
   throw std::invalid_argument(std::string(op) + ": unknown reduction");
 }
 
+namespace {
+
+// What each term is divided by: the count for a mean, 1 for a sum. Throws for the mean of nothing,
+// as apply_reduction does.
+double divisor(const char* op, ShapeRef terms, Reduction reduction) {
+  if (reduction == Reduction::sum) return 1.0;
+  const std::size_t count = shape_numel(terms);
+  if (count == 0) {
+    throw std::invalid_argument(std::string(op) + ": mean over an empty input of shape " +
+                                format_shape(terms));
+  }
+  return static_cast<double>(count);
+}
+
+// A scalar loss in one pass: sum_i term(i) over eight double lanes (as sum() adds), rounded to T,
+// then divided by n (1 for a sum): the value apply_reduction gives, without a terms tensor.
+template <class T, class F>
+Tensor reduced_loss(std::size_t count, double n, F term) {
+  Tensor y = kernels::empty<T>(Shape{});
+  *kernels::values<T>(y) = static_cast<T>(kernels::sum_lanes(count, term)) / static_cast<T>(n);
+  return y;
+}
+
+// dy / n for the scalar upstream gradient of a reduced loss, as the number its dtype rounds it to:
+// what the one-pass backward kernels multiply by (the tensor-op form computes dy / n).
+double scaled_value(const Tensor& dy, double n) {
+  return dispatch(dy.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    return static_cast<double>(*kernels::values<T>(dy) / static_cast<T>(n));
+  });
+}
+
+// The target distribution of cross-entropy with label smoothing e, (N, C): q_i = (1 - e)
+// onehot(t_i)
+// + e / C.
+Tensor target_distribution(const Tensor& logits, const std::vector<std::int64_t>& target,
+                           double e) {
+  return dispatch(logits.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const ShapeRef s = logits.sizes();
+    Tensor q = kernels::empty<T>(s);
+    T* out = kernels::values<T>(q);
+    std::fill(out, out + q.numel(), static_cast<T>(e / static_cast<double>(s[1])));
+    for (std::size_t i = 0; i < s[0]; ++i) out[i * s[1] + target[i]] += static_cast<T>(1 - e);
+    return q;
+  });
+}
+
+// (softmax(z_i) - q_i) scale for every row of logits (N, C) in one pass: softmax as softmax()
+// computes it, q as target_distribution() builds it, so the values are those of the tensor ops.
+Tensor softmax_minus_target(const Tensor& logits, const std::vector<std::int64_t>& target, double e,
+                            double scale) {
+  return dispatch(logits.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const ShapeRef s = logits.sizes();
+    const std::size_t classes = s[1];
+    Tensor dz = kernels::empty<T>(s);
+    const T off = static_cast<T>(e / static_cast<double>(classes));
+    const T on = static_cast<T>(1 - e);
+    const T c = static_cast<T>(scale);
+    for (std::size_t i = 0; i < s[0]; ++i) {
+      const T* row = kernels::values<T>(logits) + i * classes;
+      T* out = kernels::values<T>(dz) + i * classes;
+      T top = -std::numeric_limits<T>::infinity();
+      for (std::size_t k = 0; k < classes; ++k) top = std::max(top, row[k]);
+      if (!std::isfinite(top)) top = 0;
+      T total = 0;
+      for (std::size_t k = 0; k < classes; ++k) {
+        out[k] = std::exp(row[k] - top);
+        total += out[k];
+      }
+      for (std::size_t k = 0; k < classes; ++k) {
+        const T q = static_cast<std::int64_t>(k) == target[i] ? off + on : off;
+        out[k] = (out[k] / total - q) * c;
+      }
+    }
+    return dz;
+  });
+}
+
 }  // namespace
 
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
-  check_pair("mse_loss", input, target);
-  Tensor diff = sub(input, target);
-  return reduce("mse_loss", mul(diff, diff), reduction);
+  check_loss_pair("mse_loss", input, target);
+  if (reduction == Reduction::none) {
+    Tensor diff = sub(input, target);
+    return mul(diff, diff);
+  }
+  const double n = divisor("mse_loss", input.sizes(), reduction);
+  // sum_i (a_i - t_i)^2 / n, one pass over both
+  Tensor y = dispatch(input.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* a = kernels::values<T>(input);
+    const T* t = kernels::values<T>(target);
+    return reduced_loss<T>(input.numel(), n, [a, t](std::size_t i) {
+      const T d = a[i] - t[i];
+      return d * d;
+    });
+  });
+  return record("mse_loss", y, {input, target}, [input, target, n](const Tensor& dy) {
+    // d/da = (a - t) 2 dy / n = -d/dt
+    Tensor da;
+    if (!GradMode::is_enabled()) {  // the formula below in one pass
+      const double c = scaled_value(dy, n);
+      da = kernels::binary("mse_loss", input, target, [c](auto a, auto t) {
+        using T = decltype(a);
+        return (a - t) * (static_cast<T>(c) * T(2));
+      });
+    } else {
+      da = mul(sub(input, target), mul(dy / n, 2.0));
+    }
+    return Gradients{input.requires_grad() ? da : Tensor(),
+                     target.requires_grad() ? neg(da) : Tensor()};
+  });
 }
 
 Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, Reduction reduction) {
-  check_pair("binary_cross_entropy", input, target);
+  check_loss_pair("binary_cross_entropy", input, target);
   dispatch(input.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* p = input.data<T>().data();
@@ -83,27 +199,77 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, Reduction
     }
     return Gradients{dp, dt};
   });
-  return reduce("binary_cross_entropy", terms, reduction);
+  return apply_reduction("binary_cross_entropy", terms, reduction);
 }
 
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
                                         Reduction reduction) {
-  check_pair("binary_cross_entropy_with_logits", input, target);
+  const char* name = "binary_cross_entropy_with_logits";
+  check_loss_pair(name, input, target);
   // max(z, 0) - z t + log(1 + e^-|z|): no exp of a positive number, exact for large |z|
-  Tensor terms =
-      kernels::binary("binary_cross_entropy_with_logits", input, target, [](auto z, auto t) {
-        using T = decltype(z);
-        return std::max(z, T(0)) - z * t + std::log1p(std::exp(-std::abs(z)));
+  auto term_from = [](auto z, auto t, auto e) {
+    using T = decltype(z);
+    return std::max(z, T(0)) - z * t + kernels::log1p_value(e);
+  };
+  auto term = [term_from](auto z, auto t) {
+    return term_from(z, t, kernels::exp_value(-std::abs(z)));
+  };
+  if (reduction == Reduction::none) {
+    Tensor terms = kernels::binary(name, input, target, term);
+    return record(name, terms, {input, target}, [input, target](const Tensor& dy) {
+      Tensor dz, dt;
+      if (input.requires_grad()) dz = mul(dy, sub(sigmoid(input), target));  // s(z) - t
+      if (target.requires_grad()) dt = mul(dy, neg(input));                  // -z
+      return Gradients{dz, dt};
+    });
+  }
+  // The mean or sum in one pass over both, with no terms tensor. When the gradient will be needed,
+  // the same pass keeps s(z) = 1 / (1 + e^-z) from the e^-|z| it computes anyway, as 1 / (1 + e)
+  // or e / (1 + e): the values sigmoid() gives, so backward needs no second exp.
+  const double n = divisor(name, input.sizes(), reduction);
+  const bool keep_sigmoid = GradMode::is_enabled() && input.requires_grad();
+  Tensor s;
+  Tensor y = dispatch(input.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* z = kernels::values<T>(input);
+    const T* t = kernels::values<T>(target);
+    if (keep_sigmoid) s = kernels::empty<T>(input.sizes());
+    T* sig = keep_sigmoid ? kernels::values<T>(s) : nullptr;
+    // The terms a block at a time (a loop that vectorises), summed as sum() adds.
+    const double total = kernels::sum_lanes_blocked<T>(
+        input.numel(), [&](std::size_t begin, std::size_t count, T* out) {
+          const T* zb = z + begin;
+          const T* tb = t + begin;
+          if (sig) {
+            T* sb = sig + begin;
+            for (std::size_t j = 0; j < count; ++j) {
+              const T e = kernels::exp_value(-std::abs(zb[j]));
+              sb[j] = kernels::sigmoid_from(zb[j], e);
+              out[j] = term_from(zb[j], tb[j], e);
+            }
+          } else {
+            for (std::size_t j = 0; j < count; ++j) out[j] = term(zb[j], tb[j]);
+          }
+        });
+    Tensor loss = kernels::empty<T>(Shape{});
+    *kernels::values<T>(loss) = static_cast<T>(total) / static_cast<T>(n);
+    return loss;
+  });
+  return record(name, y, {input, target}, [input, target, n, name, s](const Tensor& dy) {
+    // d/dz = (s(z) - t) dy / n, d/dt = -z dy / n
+    Tensor dz, dt;
+    if (input.requires_grad() && !GradMode::is_enabled() && s.defined()) {
+      // the formula below in one pass, with the s(z) kept by the forward pass
+      const double c = scaled_value(dy, n);
+      dz = kernels::binary(name, s, target, [c](auto sz, auto t) {
+        return (sz - t) * static_cast<decltype(sz)>(c);
       });
-  terms = record("binary_cross_entropy_with_logits", terms, {input, target},
-                 [input, target](const Tensor& dy) {
-                   Tensor dz, dt;
-                   if (input.requires_grad())
-                     dz = mul(dy, sub(sigmoid(input), target));           // s(z) - t
-                   if (target.requires_grad()) dt = mul(dy, neg(input));  // -z
-                   return Gradients{dz, dt};
-                 });
-  return reduce("binary_cross_entropy_with_logits", terms, reduction);
+    } else if (input.requires_grad()) {
+      dz = mul(sub(sigmoid(input), target), dy / n);
+    }
+    if (target.requires_grad()) dt = mul(neg(input), dy / n);
+    return Gradients{dz, dt};
+  });
 }
 
 Tensor cross_entropy(const Tensor& logits, const std::vector<std::int64_t>& target,
@@ -134,43 +300,50 @@ Tensor cross_entropy(const Tensor& logits, const std::vector<std::int64_t>& targ
   }
   // Row i: logsumexp(z_i) - sum_c q_c z_ic with q = (1 - e) onehot(t_i) + e / C; the row maximum
   // m is taken out first: log(sum_c e^(z_c - m)) - (1 - e)(z_t - m) - e mean_c(z_c - m).
-  Tensor terms = dispatch(logits.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    auto out = xt::xarray<T>::from_shape({rows});
-    const T* z = logits.data<T>().data();
-    for (std::size_t i = 0; i < rows; ++i) {
-      const T* row = z + i * classes;
-      T top = row[0];
-      for (std::size_t c = 1; c < classes; ++c) top = std::max(top, row[c]);
-      T total = 0, centred_sum = 0;
-      for (std::size_t c = 0; c < classes; ++c) {
-        total += std::exp(row[c] - top);
-        centred_sum += row[c] - top;
-      }
-      T loss = std::log(total) - (row[target[i]] - top);  // exact to an ulp at any scale
-      if (e > 0) {
-        loss = std::log(total) - static_cast<T>(1 - e) * (row[target[i]] - top) -
-               static_cast<T>(e) * centred_sum / static_cast<T>(classes);
-      }
-      out.data()[i] = loss;
+  auto row_loss = [&target, classes, e](const auto* z, std::size_t i) {
+    using T = std::remove_const_t<std::remove_pointer_t<decltype(z)>>;
+    const T* row = z + i * classes;
+    T top = row[0];
+    for (std::size_t c = 1; c < classes; ++c) top = std::max(top, row[c]);
+    T total = 0, centred_sum = 0;
+    for (std::size_t c = 0; c < classes; ++c) {
+      total += std::exp(row[c] - top);
+      centred_sum += row[c] - top;
     }
-    return Tensor(std::move(out));
-  });
-  terms = record("cross_entropy", terms, {logits}, [logits, target, e](const Tensor& dy) {
-    // d/dz_i = (softmax(z_i) - q_i) dy_i, q the (smoothed) target distribution: a constant
-    Tensor q = dispatch(logits.dtype(), [&](auto tag) {
+    if (e == 0) return std::log(total) - (row[target[i]] - top);  // exact to an ulp at any scale
+    return std::log(total) - static_cast<T>(1 - e) * (row[target[i]] - top) -
+           static_cast<T>(e) * centred_sum / static_cast<T>(classes);
+  };
+  if (reduction == Reduction::none) {
+    Tensor terms = dispatch(logits.dtype(), [&](auto tag) {
       using T = decltype(tag);
-      const Shape s = logits.shape();
-      auto out = xt::xarray<T>::from_shape(s);
-      out.fill(static_cast<T>(e / static_cast<double>(s[1])));
-      for (std::size_t i = 0; i < s[0]; ++i)
-        out.data()[i * s[1] + target[i]] += static_cast<T>(1 - e);
-      return Tensor(std::move(out));
+      Tensor out = kernels::empty<T>(Shape{rows});
+      for (std::size_t i = 0; i < rows; ++i) {
+        kernels::values<T>(out)[i] = row_loss(kernels::values<T>(logits), i);
+      }
+      return out;
     });
-    const long n = static_cast<long>(dy.numel());
-    return Gradients{mul(sub(softmax(logits, 1), q), reshape(dy, {n, 1}))};
+    return record("cross_entropy", terms, {logits}, [logits, target, e](const Tensor& dy) {
+      // d/dz_i = (softmax(z_i) - q_i) dy_i, q the (smoothed) target distribution: a constant
+      const long n = static_cast<long>(dy.numel());
+      return Gradients{mul(sub(softmax(logits, 1), target_distribution(logits, target, e)),
+                           reshape(dy, {n, 1}))};
+    });
+  }
+  // The mean or sum over the rows in one pass, with no terms tensor.
+  const double n = divisor("cross_entropy", Shape{rows}, reduction);
+  Tensor y = dispatch(logits.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* z = kernels::values<T>(logits);
+    return reduced_loss<T>(rows, n, [&](std::size_t i) { return row_loss(z, i); });
   });
-  return reduce("cross_entropy", terms, reduction);
+  return record("cross_entropy", y, {logits}, [logits, target, e, n](const Tensor& dy) {
+    // d/dz_i = (softmax(z_i) - q_i) dy / n, q the (smoothed) target distribution: a constant
+    if (!GradMode::is_enabled()) {  // the formula below in one pass
+      return Gradients{softmax_minus_target(logits, target, e, scaled_value(dy, n))};
+    }
+    return Gradients{mul(sub(softmax(logits, 1), target_distribution(logits, target, e)), dy / n)};
+  });
 }
 
 Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction reduction,

@@ -11,6 +11,13 @@ namespace xgrad {
 /// How a loss combines its per-element terms.
 enum class Reduction { mean, sum, none };
 
+/// Applies a reduction to per-element loss terms: the terms, their sum, or their mean. A mean of
+/// no terms throws std::invalid_argument naming `op`. For writing new losses.
+Tensor apply_reduction(const char* op, const Tensor& terms, Reduction reduction);
+/// Checks that a loss's input and target are defined, of one dtype and of one shape; throws
+/// std::invalid_argument naming `op` and both shapes or dtypes otherwise.
+void check_loss_pair(const char* op, const Tensor& input, const Tensor& target);
+
 /// (input - target)^2. input and target must have the same shape (no broadcasting: a (8, 1)
 /// prediction against an (8,) target is a bug, not a broadcast).
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::mean);
@@ -31,5 +38,20 @@ Tensor cross_entropy(const Tensor& logits, const std::vector<std::int64_t>& targ
 /// The same with the class indices held in a tensor of shape (N,) (whole numbers).
 Tensor cross_entropy(const Tensor& logits, const Tensor& target,
                      Reduction reduction = Reduction::mean, double label_smoothing = 0.0);
+
+/// The loss a linear model with one output is trained on.
+enum class LinearLoss { mse, binary_cross_entropy_with_logits };
+
+/// mse_loss or binary_cross_entropy_with_logits of the linear model z = x @ weight + bias against
+/// target, its mean or sum, in one pass over x: x (N, in), weight (in, 1) as addmm takes it or
+/// (1, in) as linear takes it, bias of one element or undefined, target (N, 1). Each block of rows
+/// of x gives its logits, its loss terms and, when a gradient will be needed (grad mode on and the
+/// weight or bias requiring it), x^T times the loss's derivative while it is still in cache, so
+/// backward does not read x again; unfused, linear or logistic regression on many rows spends most
+/// of its time in those two passes over x. The same values as the unfused ops up to the order of
+/// the sums. Throws std::invalid_argument for other shapes, mismatched dtypes, Reduction::none, or
+/// a mean over no rows.
+Tensor linear_loss(LinearLoss loss, const Tensor& x, const Tensor& weight, const Tensor& bias,
+                   const Tensor& target, Reduction reduction = Reduction::mean);
 
 }  // namespace xgrad

@@ -1,9 +1,12 @@
 // Matrix products: one BLAS gemm/gemv per product, transposes passed as flags, never as copies.
 // Backward products are matmuls with flags too, so double backward goes through the same code.
+// addmm and linear add a broadcast input (a bias) inside the same gemm call.
 #include "autograd/ops/matmul.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include <xtensor-blas/xblas.hpp>
 
@@ -18,8 +21,125 @@ namespace xgrad {
 
 namespace {
 
-std::string operand(const char* name, const Shape& shape, bool transposed) {
+std::string operand(const char* name, ShapeRef shape, bool transposed) {
   return std::string(name) + " is " + format_shape(shape) + (transposed ? " (transposed)" : "");
+}
+
+// C[m, n] = op(A)[m, k] @ op(B)[k, n] on row-major buffers, added to C's values when
+// `accumulate`; A is stored (m, k) or, when transposed, (k, m), and B likewise. When one side is a
+// vector this is a gemv, which reads the matrix once; a gemm would first pack it into a copy.
+template <class T>
+void gemm_raw(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const T* a, const T* b,
+              bool accumulate, T* c) {
+  using cxxblas::StorageOrder;
+  using cxxblas::Transpose;
+  using Index = xt::blas_index_t;
+  if (m == 0 || n == 0) return;
+  // C = 0 then C += A B: a plain fill is cheaper than OpenBLAS's beta = 0 pass (a memset per row)
+  // and, for gemv, does not depend on how a BLAS scales a C that may hold NaN by 0.
+  if (!accumulate) std::fill(c, c + m * n, T(0));
+  if (k == 0) return;  // BLAS rejects zero leading dimensions; the product adds nothing
+  const auto trans = [](bool t) { return t ? Transpose::Trans : Transpose::NoTrans; };
+  const Index lda = static_cast<Index>(ta ? m : k);
+  const Index ldb = static_cast<Index>(tb ? k : n);
+  const auto i = [](std::size_t v) { return static_cast<Index>(v); };
+  const T one(1);
+  if (n == 1) {
+    // C[:, 0] += op(A) b, b the k values of B in either layout
+    cxxblas::gemv<Index>(StorageOrder::RowMajor, trans(ta), i(ta ? k : m), i(ta ? m : k), one, a,
+                         lda, b, Index(1), one, c, Index(1));
+  } else if (m == 1) {
+    // C[0, :] += a op(B) = op(B)^T a, a the k values of A in either layout
+    cxxblas::gemv<Index>(StorageOrder::RowMajor, trans(!tb), i(tb ? n : k), i(tb ? k : n), one, b,
+                         ldb, a, Index(1), one, c, Index(1));
+  } else {
+    cxxblas::gemm<Index>(StorageOrder::RowMajor, trans(ta), trans(tb), i(m), i(n), i(k), one, a,
+                         lda, b, ldb, one, c, i(n));
+  }
+}
+
+// The extents of op(a) @ op(b), checked: m, k and n.
+struct Product {
+  std::size_t m, k, n;
+};
+
+Product product_shape(const char* op, const Tensor& a, const Tensor& b, bool ta, bool tb) {
+  kernels::check_same_dtype(op, a, b);
+  const ShapeRef sa = a.sizes();
+  const ShapeRef sb = b.sizes();
+  if (sa.size() != 2 || sb.size() != 2) {
+    throw std::invalid_argument(std::string(op) + ": transposed products need 2-D tensors; a is " +
+                                format_shape(sa) + ", b is " + format_shape(sb));
+  }
+  const std::size_t k = ta ? sa[0] : sa[1];
+  const std::size_t kb = tb ? sb[1] : sb[0];
+  if (k != kb) {
+    throw std::invalid_argument(std::string(op) + ": inner dimensions differ: " +
+                                operand("a", sa, ta) + ", " + operand("b", sb, tb));
+  }
+  return {ta ? sa[1] : sa[0], k, tb ? sb[0] : sb[1]};
+}
+
+// The gradients of op(a) @ op(b) given dC, as products with flags (differentiable again).
+std::pair<Tensor, Tensor> product_gradients(const Tensor& a, const Tensor& b, bool ta, bool tb,
+                                            const Tensor& dc) {
+  Tensor da, db;
+  if (a.requires_grad()) {
+    // dA[m, k] = dC[m, n] @ op(B)^T; if A enters transposed, dA[k, m] = op(B) @ dC^T
+    da = ta ? matmul(b, dc, tb, true) : matmul(dc, b, false, !tb);
+  }
+  if (b.requires_grad()) {
+    // dB[k, n] = op(A)^T @ dC; if B enters transposed, dB[n, k] = dC^T @ op(A)
+    db = tb ? matmul(dc, a, true, ta) : matmul(a, dc, !ta, false);
+  }
+  return {da, db};
+}
+
+// input + op(a) @ op(b), the input broadcast to the product's shape (m, n) first.
+Tensor affine(const char* op, const Tensor& input, const Tensor& a, const Tensor& b, bool ta,
+              bool tb) {
+  const Product p = product_shape(op, a, b, ta, tb);
+  kernels::check_same_dtype(op, input, a);
+  const Shape out_shape{p.m, p.n};
+  const ShapeRef si = input.sizes();
+  // The input broadcasts to (m, n): at most two axes, each 1 or the product's extent.
+  bool broadcasts = si.size() <= 2;
+  for (std::size_t d = 0; broadcasts && d < si.size(); ++d) {
+    const std::size_t extent = out_shape[2 - si.size() + d];
+    broadcasts = si[d] == 1 || si[d] == extent;
+  }
+  if (!broadcasts) {
+    throw std::invalid_argument(std::string(op) + ": input " + format_shape(si) +
+                                " does not broadcast to the product's shape " +
+                                format_shape(out_shape));
+  }
+  Tensor y = dispatch(a.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    Tensor out = kernels::empty<T>(out_shape);
+    T* dst = kernels::values<T>(out);
+    const T* src = kernels::values<T>(input);
+    const bool row = si.size() > 0 && si[si.size() - 1] == p.n && input.numel() == p.n;
+    if (row) {  // a bias (n,) or (1, n): copied to every row
+      for (std::size_t r = 0; r < p.m; ++r) {
+        for (std::size_t j = 0; j < p.n; ++j) dst[r * p.n + j] = src[j];
+      }
+    } else {
+      kernels::strided_loop(out_shape, kernels::contiguous_strides(out_shape),
+                            kernels::broadcast_strides(si, out_shape),
+                            [&](std::size_t o, std::size_t, std::size_t i) { dst[o] = src[i]; });
+    }
+    // [m, n] += op(A)[m, k] @ op(B)[k, n]
+    gemm_raw(ta, tb, p.m, p.n, p.k, kernels::values<T>(a), kernels::values<T>(b), true, dst);
+    return out;
+  });
+  return record(op, y, {input, a, b},
+                [input_shape = si.inline_copy(), need_input = input.requires_grad(), a, b, ta,
+                 tb](const Tensor& dc) {
+                  auto [da, db] = product_gradients(a, b, ta, tb, dc);
+                  // d(input)/d(input) = 1, summed over the axes it was broadcast along
+                  Tensor dinput = need_input ? reduce_to_shape(dc, input_shape) : Tensor();
+                  return Gradients{dinput, da, db};
+                });
 }
 
 // op(A) @ v for a matrix A (r, c) and a vector v; op transposes A when `transpose`.
@@ -34,10 +154,11 @@ Tensor matvec(const Tensor& a, const Tensor& v, bool transpose) {
   }
   Tensor y = dispatch(a.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    auto out = xt::xarray<T>::from_shape({rows});
+    Tensor result = kernels::empty<T>(Shape{rows});
+    auto& out = result.data<T>();
     out.fill(0);
     if (rows > 0 && inner > 0) xt::blas::gemv(a.data<T>(), v.data<T>(), out, transpose);
-    return Tensor(std::move(out));
+    return result;
   });
   return record("matmul", y, {a, v}, [a, v, transpose](const Tensor& dy) {
     Tensor da, dv;
@@ -56,45 +177,35 @@ Tensor matvec(const Tensor& a, const Tensor& v, bool transpose) {
 }  // namespace
 
 Tensor matmul(const Tensor& a, const Tensor& b, bool transpose_a, bool transpose_b) {
-  kernels::check_same_dtype("matmul", a, b);
-  const Shape sa = a.shape();
-  const Shape sb = b.shape();
-  if (sa.size() != 2 || sb.size() != 2) {
-    throw std::invalid_argument("matmul: transposed products need 2-D tensors; a is " +
-                                format_shape(sa) + ", b is " + format_shape(sb));
-  }
-  const std::size_t m = transpose_a ? sa[1] : sa[0];
-  const std::size_t k = transpose_a ? sa[0] : sa[1];
-  const std::size_t kb = transpose_b ? sb[1] : sb[0];
-  const std::size_t n = transpose_b ? sb[0] : sb[1];
-  if (k != kb) {
-    throw std::invalid_argument(
-        "matmul: inner dimensions differ: " + operand("a", sa, transpose_a) + ", " +
-        operand("b", sb, transpose_b));
-  }
+  const Product p = product_shape("matmul", a, b, transpose_a, transpose_b);
   // C[m, n] = op(A)[m, k] @ op(B)[k, n]
   Tensor y = dispatch(a.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    auto out = xt::xarray<T>::from_shape({m, n});
-    if (m == 0 || n == 0 || k == 0) {
-      out.fill(0);  // BLAS rejects zero leading dimensions; the product is all zeros anyway
-    } else {
-      xt::blas::gemm(a.data<T>(), b.data<T>(), out, transpose_a, transpose_b);
-    }
-    return Tensor(std::move(out));
+    Tensor out = kernels::empty<T>(Shape{p.m, p.n});
+    gemm_raw(transpose_a, transpose_b, p.m, p.n, p.k, kernels::values<T>(a), kernels::values<T>(b),
+             false, kernels::values<T>(out));
+    return out;
   });
   return record("matmul", y, {a, b}, [a, b, transpose_a, transpose_b](const Tensor& dc) {
-    Tensor da, db;
-    if (a.requires_grad()) {
-      // dA[m, k] = dC[m, n] @ op(B)^T; if A enters transposed, dA[k, m] = op(B) @ dC^T
-      da = transpose_a ? matmul(b, dc, transpose_b, true) : matmul(dc, b, false, !transpose_b);
-    }
-    if (b.requires_grad()) {
-      // dB[k, n] = op(A)^T @ dC; if B enters transposed, dB[n, k] = dC^T @ op(A)
-      db = transpose_b ? matmul(dc, a, true, transpose_a) : matmul(a, dc, !transpose_a, false);
-    }
+    auto [da, db] = product_gradients(a, b, transpose_a, transpose_b, dc);
     return Gradients{da, db};
   });
+}
+
+Tensor addmm(const Tensor& input, const Tensor& mat1, const Tensor& mat2) {
+  kernels::check_defined("addmm", input);
+  return affine("addmm", input, mat1, mat2, false, false);
+}
+
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+  kernels::check_defined("linear", x);
+  kernels::check_defined("linear", weight);
+  if (x.dim() == 1) {  // (in,) as one row (1, in), and the row back as (out,)
+    return reshape(linear(reshape(x, {1, -1}), weight, bias), {-1});
+  }
+  // y[N, out] = x[N, in] @ W[out, in]^T (+ b[out]): the transpose is a gemm flag, not a copy
+  if (!bias.defined()) return matmul(x, weight, false, true);
+  return affine("linear", bias, x, weight, false, true);
 }
 
 Tensor matmul(const Tensor& a, const Tensor& b) {

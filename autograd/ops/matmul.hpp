@@ -13,4 +13,14 @@ Tensor matmul(const Tensor& a, const Tensor& b);
 /// data, no transposed copy. Both tensors must be 2-D.
 Tensor matmul(const Tensor& a, const Tensor& b, bool transpose_a, bool transpose_b);
 
+/// input + mat1 @ mat2 for mat1 (m, k), mat2 (k, n) and an input that broadcasts to (m, n) (a bias
+/// (n,), say), as torch.addmm: the product is accumulated onto the broadcast input by the gemm
+/// itself (beta = 1), with no separate add. Throws std::invalid_argument for other ranks, inner
+/// dimensions that differ, or an input that does not broadcast to the product.
+Tensor addmm(const Tensor& input, const Tensor& mat1, const Tensor& mat2);
+
+/// x @ weight^T + bias for x (N, in) or (in,), weight (out, in) and bias (out,) or undefined, as
+/// torch.nn.functional.linear: one gemm with a transpose flag, accumulating onto the bias.
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor());
+
 }  // namespace xgrad

@@ -44,19 +44,12 @@ ReducedShapes reduced_shapes(const char* op, const Tensor& x, const std::vector<
   return s;
 }
 
-// The sum of n values, accumulated in double over eight independent lanes: accurate for float32,
-// and free of the one-add-at-a-time dependency chain, so the compiler vectorises it.
-template <class T>
-double total(const T* in, std::size_t n) {
-  double lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  std::size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    for (std::size_t k = 0; k < 8; ++k) lanes[k] += static_cast<double>(in[i + k]);
+// True when the reduced axes are the leading ones: the input is rows of the output's extent.
+bool reduces_leading_axes(const ReducedShapes& s) {
+  for (std::size_t d = 0; d < s.reduced.size(); ++d) {
+    if (s.reduced[d] != static_cast<long>(d)) return false;
   }
-  for (; i < n; ++i) lanes[i % 8] += static_cast<double>(in[i]);
-  double sum = 0;
-  for (double lane : lanes) sum += lane;
-  return sum;
+  return true;
 }
 
 // out[j] = fold of x over the reduced axes, starting from `init`.
@@ -64,19 +57,48 @@ template <class Fold>
 Tensor reduce_values(const Tensor& x, const ReducedShapes& s, double init, Fold fold) {
   return dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    auto out = xt::xarray<T>::from_shape(s.out);
-    out.fill(static_cast<T>(init));
-    const T* in = x.data<T>().data();
-    T* acc = out.data();
-    if (out.size() == 1) {
+    Tensor y = kernels::empty<T>(s.out);
+    T* acc = kernels::values<T>(y);
+    const std::size_t n_out = y.numel();
+    std::fill(acc, acc + n_out, static_cast<T>(init));
+    const T* in = kernels::values<T>(x);
+    if (n_out == 1) {
       for (std::size_t i = 0, n = x.numel(); i < n; ++i) fold(acc[0], in[i]);
+    } else if (n_out > 0 && reduces_leading_axes(s)) {
+      // Rows of n_out values folded into one row, in order: a vectorisable loop (a bias gradient).
+      for (std::size_t row = 0, rows = x.numel() / n_out; row < rows; ++row) {
+        const T* src = in + row * n_out;
+        for (std::size_t j = 0; j < n_out; ++j) fold(acc[j], src[j]);
+      }
     } else {
       kernels::strided_loop(
           s.input, kernels::contiguous_strides(s.input),
           kernels::broadcast_strides(s.kept, s.input),
           [&](std::size_t, std::size_t i, std::size_t j) { fold(acc[j], in[i]); });
     }
-    return Tensor(std::move(out));
+    return y;
+  });
+}
+
+// Values of `dy` (holding the reduced result, any shape with the elements of `kept`) repeated
+// along the reduced axes to `input`, each passed through f: a reduction's gradient, computed in
+// one pass when no graph is recorded.
+template <class F>
+Tensor expand_values(const Tensor& dy, const Shape& kept, const Shape& input, F f) {
+  return dispatch(dy.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    Tensor out = kernels::empty<T>(input);
+    const T* src = kernels::values<T>(dy);
+    T* dst = kernels::values<T>(out);
+    const std::size_t n = out.numel();
+    if (dy.numel() == 1) {
+      std::fill(dst, dst + n, f(src[0]));
+    } else {
+      kernels::strided_loop(input, kernels::contiguous_strides(input),
+                            kernels::broadcast_strides(kept, input),
+                            [&](std::size_t o, std::size_t, std::size_t i) { dst[o] = f(src[i]); });
+    }
+    return out;
   });
 }
 
@@ -85,15 +107,21 @@ Tensor reduce_values(const Tensor& x, const ReducedShapes& s, double init, Fold 
 Tensor sum(const Tensor& x, const std::vector<long>& axes, bool keepdim) {
   const ReducedShapes s = reduced_shapes("sum", x, axes, keepdim);
   Tensor y;
-  if (s.out.empty()) {
+  if (shape_numel(s.out) == 1) {  // everything into one value (a full sum, or a bias of one)
     y = dispatch(x.dtype(), [&](auto tag) {
       using T = decltype(tag);
-      return Tensor(xt::xarray<T>(static_cast<T>(total(x.data<T>().data(), x.numel()))));
+      Tensor out = kernels::empty<T>(s.out);
+      const T* in = kernels::values<T>(x);
+      *kernels::values<T>(out) =
+          static_cast<T>(kernels::sum_lanes(x.numel(), [in](std::size_t i) { return in[i]; }));
+      return out;
     });
   } else {
     y = reduce_values(x, s, 0.0, [](auto& acc, auto v) { acc += v; });
   }
   return record("sum", y, {x}, [input = s.input, kept = s.kept](const Tensor& dy) {
+    if (!GradMode::is_enabled())
+      return Gradients{expand_values(dy, kept, input, [](auto v) { return v; })};
     return Gradients{broadcast_to(reshape(dy, kept), input)};  // d(sum)/dx_i = 1
   });
 }
@@ -109,11 +137,16 @@ Tensor mean(const Tensor& x, const std::vector<long>& axes, bool keepdim) {
     no_grad guard;
     y = sum(x, axes, keepdim) / static_cast<double>(s.count);
   }
-  return record(
-      "mean", y, {x}, [input = s.input, kept = s.kept, count = s.count](const Tensor& dy) {
-        // d(mean)/dx_i = 1 / count
-        return Gradients{broadcast_to(reshape(dy, kept), input) / static_cast<double>(count)};
-      });
+  return record("mean", y, {x},
+                [input = s.input, kept = s.kept, count = s.count](const Tensor& dy) {
+                  // d(mean)/dx_i = 1 / count
+                  const double c = static_cast<double>(count);
+                  if (!GradMode::is_enabled()) {
+                    return Gradients{expand_values(
+                        dy, kept, input, [c](auto v) { return v / static_cast<decltype(v)>(c); })};
+                  }
+                  return Gradients{broadcast_to(reshape(dy, kept), input) / c};
+                });
 }
 
 Tensor max(const Tensor& x, const std::vector<long>& axes, bool keepdim) {
@@ -144,25 +177,20 @@ Tensor broadcast_to(const Tensor& x, const Shape& shape) {
     throw std::invalid_argument("broadcast_to: cannot broadcast " + format_shape(from) + " to " +
                                 format_shape(shape));
   }
-  Tensor y = dispatch(x.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    auto out = xt::xarray<T>::from_shape(shape);
-    const T* in = x.data<T>().data();
-    T* dst = out.data();
-    kernels::strided_loop(shape, kernels::contiguous_strides(shape),
-                          kernels::broadcast_strides(from, shape),
-                          [&](std::size_t o, std::size_t, std::size_t i) { dst[o] = in[i]; });
-    return Tensor(std::move(out));
-  });
+  Tensor y = expand_values(x, from, shape, [](auto v) { return v; });
   return record("broadcast_to", y, {x},
                 [from](const Tensor& dy) { return Gradients{reduce_to_shape(dy, from)}; });
 }
 
 Tensor reduce_to_shape(const Tensor& grad, const Shape& shape) {
-  // As every op does: without it, an undefined grad fails in Tensor::shape() with a runtime_error
+  return reduce_to_shape(grad, ShapeRef(shape));
+}
+
+Tensor reduce_to_shape(const Tensor& grad, ShapeRef shape) {
+  // As every op does: without it, an undefined grad fails in Tensor::sizes() with a runtime_error
   // that does not name the op.
   kernels::check_defined("reduce_to_shape", grad);
-  const Shape from = grad.shape();
+  const ShapeRef from = grad.sizes();
   if (from == shape) return grad;
   if (shape.size() > from.size()) {
     throw std::invalid_argument("reduce_to_shape: cannot reduce " + format_shape(from) + " to " +
@@ -170,16 +198,19 @@ Tensor reduce_to_shape(const Tensor& grad, const Shape& shape) {
   }
   const std::size_t lead = from.size() - shape.size();
   std::vector<long> axes;
+  bool only_leading = true;  // then the sum without keepdim already has `shape`
   for (std::size_t d = 0; d < from.size(); ++d) {
     if (d < lead || (shape[d - lead] == 1 && from[d] != 1)) {
       axes.push_back(static_cast<long>(d));
+      only_leading = only_leading && d < lead;
     } else if (shape[d - lead] != from[d]) {
       throw std::invalid_argument("reduce_to_shape: cannot reduce " + format_shape(from) + " to " +
                                   format_shape(shape));
     }
   }
-  if (axes.empty()) return reshape(grad, shape);
-  return reshape(sum(grad, axes, true), shape);
+  if (axes.empty()) return reshape(grad, shape.vec());
+  if (only_leading) return sum(grad, axes, false);
+  return reshape(sum(grad, axes, true), shape.vec());
 }
 
 }  // namespace xgrad

@@ -21,6 +21,7 @@ Tensor broadcast_to(const Tensor& x, const Shape& shape);
 /// Sums a gradient of a broadcast result back to an input's `shape`: over leading axes and over
 /// axes where `shape` has extent 1. Returns `grad` itself when the shapes already agree. Every
 /// binary op's backward ends here (PyTorch's sum_to).
+Tensor reduce_to_shape(const Tensor& grad, ShapeRef shape);
 Tensor reduce_to_shape(const Tensor& grad, const Shape& shape);
 
 }  // namespace xgrad

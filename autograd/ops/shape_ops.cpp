@@ -38,16 +38,19 @@ Tensor gather(const char* name, const Tensor& x, std::size_t axis,
   const AxisView v = view_around(shape, axis);
   Tensor y = dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    auto out = xt::xarray<T>::from_shape(out_shape);
+    Tensor result = kernels::empty<T>(out_shape);
+    auto& out = result.data<T>();
     const T* in = x.data<T>().data();
     T* dst = out.data();
+    // An empty tensor's data is null, and memcpy from or to null is undefined even for 0 bytes.
+    if (v.inner == 0) return result;
     for (std::size_t o = 0; o < v.outer; ++o) {
       for (std::size_t j = 0; j < indices.size(); ++j) {
         std::memcpy(dst + (o * indices.size() + j) * v.inner,
                     in + (o * v.extent + indices[j]) * v.inner, v.inner * sizeof(T));
       }
     }
-    return Tensor(std::move(out));
+    return result;
   });
   return record(name, y, {x}, [axis, indices, shape](const Tensor& dy) {
     return Gradients{scatter_add(dy, axis, indices, shape)};  // every read entry gets its gradient
@@ -60,10 +63,13 @@ Tensor scatter_add(const Tensor& src, std::size_t axis, const std::vector<std::s
   const AxisView v = view_around(shape, axis);
   Tensor y = dispatch(src.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    auto out = xt::xarray<T>::from_shape(shape);
+    Tensor result = kernels::empty<T>(shape);
+    auto& out = result.data<T>();
     out.fill(0);
     const T* in = src.data<T>().data();
     T* dst = out.data();
+    // An empty tensor's data is null, and memcpy from or to null is undefined even for 0 bytes.
+    if (v.inner == 0) return result;
     for (std::size_t o = 0; o < v.outer; ++o) {
       for (std::size_t j = 0; j < indices.size(); ++j) {
         T* row = dst + (o * v.extent + indices[j]) * v.inner;
@@ -71,7 +77,7 @@ Tensor scatter_add(const Tensor& src, std::size_t axis, const std::vector<std::s
         for (std::size_t i = 0; i < v.inner; ++i) row[i] += from[i];
       }
     }
-    return Tensor(std::move(out));
+    return result;
   });
   return record("scatter_add", y, {src}, [axis, indices](const Tensor& dy) {
     return Gradients{gather("index_select", dy, axis, indices)};
@@ -81,9 +87,10 @@ Tensor scatter_add(const Tensor& src, std::size_t axis, const std::vector<std::s
 Tensor copy_with_shape(const Tensor& x, const Shape& shape) {
   return dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    auto out = xt::xarray<T>::from_shape(shape);
-    std::memcpy(out.data(), x.data<T>().data(), x.numel() * sizeof(T));
-    return Tensor(std::move(out));
+    Tensor result = kernels::empty<T>(shape);
+    auto& out = result.data<T>();
+    if (x.numel()) std::memcpy(out.data(), x.data<T>().data(), x.numel() * sizeof(T));
+    return result;
   });
 }
 
@@ -93,7 +100,7 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
   kernels::check_defined("reshape", x);
   const Shape from = x.shape();
   if (from == shape) return x;
-  if (shape_numel(shape) != x.numel()) {
+  if (checked_numel("reshape", shape) != x.numel()) {
     throw std::invalid_argument("reshape: cannot reshape " + format_shape(from) + " into " +
                                 format_shape(shape));
   }
@@ -161,12 +168,13 @@ Tensor transpose(const Tensor& x, long axis0, long axis1) {
   std::swap(in_strides[a], in_strides[b]);
   Tensor y = dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    auto out = xt::xarray<T>::from_shape(out_shape);
+    Tensor result = kernels::empty<T>(out_shape);
+    auto& out = result.data<T>();
     const T* in = x.data<T>().data();
     T* dst = out.data();
     kernels::strided_loop(out_shape, kernels::contiguous_strides(out_shape), in_strides,
                           [&](std::size_t o, std::size_t, std::size_t i) { dst[o] = in[i]; });
-    return Tensor(std::move(out));
+    return result;
   });
   return record("transpose", y, {x}, [axis0, axis1](const Tensor& dy) {
     return Gradients{transpose(dy, axis0, axis1)};
@@ -198,16 +206,18 @@ Tensor concat(const std::vector<Tensor>& tensors, long axis) {
   const AxisView out_view = view_around(out_shape, a);
   Tensor y = dispatch(tensors[0].dtype(), [&](auto tag) {
     using T = decltype(tag);
-    auto out = xt::xarray<T>::from_shape(out_shape);
+    Tensor result = kernels::empty<T>(out_shape);
+    auto& out = result.data<T>();
     for (std::size_t i = 0; i < tensors.size(); ++i) {
       const T* in = tensors[i].data<T>().data();
       const std::size_t block = tensors[i].size(static_cast<long>(a)) * out_view.inner;
+      if (block == 0) continue;  // an empty piece, whose data is null
       for (std::size_t o = 0; o < out_view.outer; ++o) {
         std::memcpy(out.data() + o * out_view.extent * out_view.inner + offsets[i] * out_view.inner,
                     in + o * block, block * sizeof(T));
       }
     }
-    return Tensor(std::move(out));
+    return result;
   });
   std::vector<std::size_t> extents;
   for (const Tensor& t : tensors) extents.push_back(t.size(static_cast<long>(a)));
@@ -271,9 +281,10 @@ Tensor to(const Tensor& x, Dtype dtype) {
     return dispatch(from, [&](auto in_tag) {
       using In = decltype(in_tag);
       const auto& in = x.data<In>();
-      auto out = xt::xarray<Out>::from_shape(in.shape());
+      Tensor result = kernels::empty<Out>(in.shape());
+      auto& out = result.data<Out>();
       for (std::size_t i = 0; i < in.size(); ++i) out.data()[i] = static_cast<Out>(in.data()[i]);
-      return Tensor(std::move(out));
+      return result;
     });
   });
   return record("to", y, {x}, [from](const Tensor& dy) { return Gradients{to(dy, from)}; });

@@ -99,11 +99,11 @@ TEST_CASE("mse_loss rejects shapes that differ, even when they broadcast", "[aut
   CHECK_THROWS_MATCHES(mse_loss(zeros({8, 1}, float64), zeros({8}, float64)), std::invalid_argument,
                        MessageContains("mse_loss: input (8, 1) and target (8,) differ in shape"));
   CHECK_THROWS_MATCHES(mse_loss(zeros({2}, float64), zeros({2}, float32)), std::invalid_argument,
-                       MessageContains("mse_loss: dtype mismatch: float64 and float32"));
+                       MessageContains("mse_loss: input is float64, target is float32"));
   CHECK_THROWS_MATCHES(mse_loss(zeros({0}, float64), zeros({0}, float64)), std::invalid_argument,
                        MessageContains("mse_loss: mean over an empty input of shape (0,)"));
   CHECK_THROWS_MATCHES(mse_loss(Tensor(), zeros({2}, float64)), std::invalid_argument,
-                       MessageContains("mse_loss: tensor is undefined"));
+                       MessageContains("mse_loss: input is undefined"));
 }
 
 TEST_CASE("binary_cross_entropy computes -(t log p + (1 - t) log(1 - p))", "[autograd][loss]") {
@@ -175,9 +175,9 @@ TEST_CASE("binary_cross_entropy rejects probabilities outside [0, 1] and mismatc
       MessageContains("binary_cross_entropy: input (3,) and target (3, 1) differ in shape"));
   CHECK_THROWS_MATCHES(
       binary_cross_entropy(f64({0.5, 0.5}), f32({0, 1})), std::invalid_argument,
-      MessageContains("binary_cross_entropy: dtype mismatch: float64 and float32"));
+      MessageContains("binary_cross_entropy: input is float64, target is float32"));
   CHECK_THROWS_MATCHES(binary_cross_entropy(f64({0.5}), Tensor()), std::invalid_argument,
-                       MessageContains("binary_cross_entropy: tensor is undefined"));
+                       MessageContains("binary_cross_entropy: target is undefined"));
 }
 
 TEST_CASE("binary_cross_entropy_with_logits matches the closed form", "[autograd][loss]") {
@@ -242,10 +242,10 @@ TEST_CASE("binary_cross_entropy_with_logits rejects mismatched shapes, dtypes an
   CHECK_THROWS_MATCHES(
       binary_cross_entropy_with_logits(zeros({4}, float32), zeros({4}, float64)),
       std::invalid_argument,
-      MessageContains("binary_cross_entropy_with_logits: dtype mismatch: float32 and float64"));
+      MessageContains("binary_cross_entropy_with_logits: input is float32, target is float64"));
   CHECK_THROWS_MATCHES(binary_cross_entropy_with_logits(Tensor(), zeros({4}, float64)),
                        std::invalid_argument,
-                       MessageContains("binary_cross_entropy_with_logits: tensor is undefined"));
+                       MessageContains("binary_cross_entropy_with_logits: input is undefined"));
 }
 
 TEST_CASE("cross_entropy is logsumexp of each row minus the target's logit", "[autograd][loss]") {

@@ -1,0 +1,179 @@
+// Internal: Storage allocation, and the per-thread bins of recycled value buffers.
+#include "autograd/storage.hpp"
+
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <xtensor/xstrides.hpp>
+
+#include "autograd/pool.hpp"
+
+namespace xgrad::detail {
+
+namespace {
+
+// Below this size malloc's own free lists serve a buffer well; above it, it may be an mmap, or
+// trimmed from the top of the heap, and come back as fresh pages.
+constexpr std::size_t kMinRecycledBytes = std::size_t{64} << 10;
+// What one thread keeps at most, per element type: about what a training step of a large model
+// frees, without holding on to memory a program is done with.
+constexpr std::size_t kMaxRecycledBytes = std::size_t{64} << 20;
+constexpr std::size_t kMaxRecycledBuffers = 32;
+
+template <class T>
+using Buffer = typename xt::xarray<T>::storage_type;
+
+// One thread's buffers of one element type, oldest first.
+template <class T>
+struct Bin {
+  Bin() { buffers.reserve(kMaxRecycledBuffers + 1); }  // so keeping a buffer never allocates
+  std::vector<Buffer<T>> buffers;
+  std::size_t bytes = 0;
+};
+
+struct Bins {
+  Bin<float> f32;
+  Bin<double> f64;
+};
+
+Bin<float>& bin_of(Bins& bins, float) {
+  return bins.f32;
+}
+Bin<double>& bin_of(Bins& bins, double) {
+  return bins.f64;
+}
+
+// The pointer and flag are trivially destructible, so they stay readable while a thread's other
+// thread_locals are destroyed; the owner frees the bins at thread exit and closes them, after
+// which dying buffers simply go back to malloc.
+thread_local Bins* thread_bins = nullptr;
+thread_local bool bins_closed = false;
+
+struct BinsOwner {
+  bool armed = false;
+  ~BinsOwner() {
+    delete thread_bins;
+    thread_bins = nullptr;
+    bins_closed = true;
+  }
+};
+thread_local BinsOwner bins_owner;
+
+Bins* open_bins() {
+  if (!thread_bins && !bins_closed) {
+    thread_bins = new Bins;
+    bins_owner.armed = true;  // constructs the owner, so its destructor runs at thread exit
+  }
+  return thread_bins;
+}
+
+bool recyclable(std::size_t bytes) {
+  return bytes >= kMinRecycledBytes && bytes <= kMaxRecycledBytes;
+}
+
+// Keeps the value buffer of a dying Storage, if large enough, dropping the oldest kept ones
+// beyond the bounds.
+void recycle(Storage& storage) noexcept {
+  std::visit(
+      [](auto& values) {
+        using T = typename std::decay_t<decltype(values)>::value_type;
+        Buffer<T>& buffer = values.storage();
+        const std::size_t bytes = buffer.size() * sizeof(T);
+        if (!recyclable(bytes)) return;
+        Bins* bins = open_bins();
+        if (!bins) return;
+        Bin<T>& bin = bin_of(*bins, T{});
+        bin.buffers.push_back(std::move(buffer));
+        bin.bytes += bytes;
+        while (bin.bytes > kMaxRecycledBytes || bin.buffers.size() > kMaxRecycledBuffers) {
+          bin.bytes -= bin.buffers.front().size() * sizeof(T);
+          bin.buffers.erase(bin.buffers.begin());
+        }
+      },
+      storage);
+}
+
+// A kept buffer of exactly n values, the most recently kept first (likeliest still in cache). On
+// a miss the oldest kept buffers, as many bytes as the new one needs, go back to malloc, which can
+// reuse that memory for it: when a program moves on to other shapes (an evaluation pass after
+// training, say) kept buffers are handed back rather than added to its peak.
+template <class T>
+bool take_recycled(std::size_t n, Buffer<T>& out) {
+  if (!recyclable(n * sizeof(T)) || !thread_bins) return false;
+  Bin<T>& bin = bin_of(*thread_bins, T{});
+  for (std::size_t i = bin.buffers.size(); i-- > 0;) {
+    if (bin.buffers[i].size() == n) {
+      out = std::move(bin.buffers[i]);
+      bin.buffers.erase(bin.buffers.begin() + static_cast<long>(i));
+      bin.bytes -= n * sizeof(T);
+      return true;
+    }
+  }
+  std::size_t released = 0;
+  while (released < n * sizeof(T) && !bin.buffers.empty()) {
+    const std::size_t bytes = bin.buffers.front().size() * sizeof(T);
+    bin.buffers.erase(bin.buffers.begin());
+    bin.bytes -= bytes;
+    released += bytes;
+  }
+  return false;
+}
+
+// The pool's allocator, except that destroying a Storage first recycles its value buffer.
+template <class T>
+struct StorageAllocator {
+  using value_type = T;
+
+  StorageAllocator() noexcept = default;
+  template <class U>
+  StorageAllocator(const StorageAllocator<U>&) noexcept {}
+
+  T* allocate(std::size_t n) { return PoolAllocator<T>().allocate(n); }
+  void deallocate(T* p, std::size_t n) noexcept { PoolAllocator<T>().deallocate(p, n); }
+
+  template <class U>
+  void destroy(U* p) noexcept {
+    if constexpr (std::is_same_v<U, Storage>) recycle(*p);
+    p->~U();
+  }
+
+  template <class U>
+  bool operator==(const StorageAllocator<U>&) const noexcept {
+    return true;
+  }
+  template <class U>
+  bool operator!=(const StorageAllocator<U>&) const noexcept {
+    return false;
+  }
+};
+
+}  // namespace
+
+template <class T>
+std::shared_ptr<Storage> make_storage(xt::xarray<T>&& values) {
+  return std::allocate_shared<Storage>(StorageAllocator<Storage>(), std::move(values));
+}
+
+template <class T>
+std::shared_ptr<Storage> make_storage(ShapeRef shape) {
+  typename xt::xarray<T>::shape_type extents(shape.begin(), shape.end());
+  Buffer<T> buffer;
+  if (take_recycled<T>(shape_numel(shape), buffer)) {
+    typename xt::xarray<T>::strides_type strides(extents.size());
+    xt::compute_strides(extents, xt::layout_type::row_major, strides);
+    return std::allocate_shared<Storage>(StorageAllocator<Storage>(),
+                                         std::in_place_type<xt::xarray<T>>, std::move(buffer),
+                                         std::move(extents), std::move(strides));
+  }
+  return std::allocate_shared<Storage>(StorageAllocator<Storage>(),
+                                       std::in_place_type<xt::xarray<T>>, extents);
+}
+
+template std::shared_ptr<Storage> make_storage<float>(xt::xarray<float>&& values);
+template std::shared_ptr<Storage> make_storage<double>(xt::xarray<double>&& values);
+template std::shared_ptr<Storage> make_storage<float>(ShapeRef shape);
+template std::shared_ptr<Storage> make_storage<double>(ShapeRef shape);
+
+}  // namespace xgrad::detail

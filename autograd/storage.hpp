@@ -1,0 +1,29 @@
+// Internal: how a tensor's values are allocated. The Storage block comes from the per-thread pool;
+// a large value buffer, when its tensor dies, is kept for the next tensor of the same size instead
+// of going back to malloc.
+#pragma once
+
+#include <memory>
+
+#include "autograd/shape.hpp"
+#include "autograd/tensor.hpp"
+
+namespace xgrad::detail {
+
+/// Storage holding `values`.
+template <class T>
+std::shared_ptr<Storage> make_storage(xt::xarray<T>&& values);
+
+/// Storage of `shape` with uninitialised values, in a recycled buffer when one of that size is at
+/// hand: a training loop makes the same shapes every step, and a large buffer handed back to
+/// malloc goes back to the operating system, to be faulted in again page by page (a 4 MB gradient
+/// is a thousand page faults, each clearing its page).
+template <class T>
+std::shared_ptr<Storage> make_storage(ShapeRef shape);
+
+extern template std::shared_ptr<Storage> make_storage<float>(xt::xarray<float>&& values);
+extern template std::shared_ptr<Storage> make_storage<double>(xt::xarray<double>&& values);
+extern template std::shared_ptr<Storage> make_storage<float>(ShapeRef shape);
+extern template std::shared_ptr<Storage> make_storage<double>(ShapeRef shape);
+
+}  // namespace xgrad::detail

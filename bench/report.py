@@ -1,0 +1,287 @@
+"""Turn benchmark JSON lines (bench/run.sh's output) into the tables of docs/benchmarks.md and the
+plot docs/images/benchmarks.png.
+
+    /usr/bin/python3 bench/report.py RESULTS.jsonl [MORE.jsonl ...] [--update-docs] [--plot PNG]
+
+Records are the peers' JSON lines plus xgrad_bench's, one per (round, implementation, workload,
+threads); run.sh adds the round. Each cell is the median over rounds of the per-process median.
+Prints Markdown: speed side by side with xgrad's speed-up over each peer, peak RSS, GEMM efficiency
+against OpenBLAS sgemm alone, 1 -> 2 thread scaling, the targets of the "Performance" issue, and
+xgrad's checks against WORKLOADS.md's reference values. --update-docs writes the tables between
+the markers of docs/benchmarks.md and the plot to docs/images/benchmarks.png (python3-matplotlib).
+"""
+import json
+import os
+import statistics
+import sys
+from collections import defaultdict
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DOC = os.path.join(ROOT, "docs", "benchmarks.md")
+PLOT = os.path.join(ROOT, "docs", "images", "benchmarks.png")
+BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
+
+WORKLOADS = ["op_overhead", "matmul_512", "mlp_small", "mlp_large", "linreg", "logreg"]
+PEERS = ["numpy", "torch", "libtorch"]
+LOWER_IS_BETTER = {"ns/op", "ms/iter"}
+GEMM_WORKLOADS = ["matmul_512", "mlp_large"]
+
+# WORKLOADS.md: reference (PyTorch, 1 thread) and tolerance of each check.
+REFERENCE = {
+    "op_overhead": {"final_loss": (8.420476, "rel", 1e-4), "grad_sum": (0.9995380, "rel", 1e-4)},
+    "matmul_512": {"final_loss": (33589752, "rel", 1e-3), "grad_sum": (134289760, "rel", 1e-3)},
+    "mlp_small": {"final_loss": (0.01155873, "rel", 1e-2), "final_acc": (0.9990234, "abs", 2e-3)},
+    "mlp_large": {"final_loss": (1.844676, "rel", 1e-3), "final_acc": (0.4632812, "abs", 2e-3)},
+    "linreg": {"final_loss": (0.009947855, "rel", 1e-4)},
+    "logreg": {"final_loss": (0.2217717, "rel", 1e-4), "final_acc": (0.90064, "abs", 2e-4)},
+}
+
+# The "Performance" issue: minimum speed-up of xgrad over a peer, per workload (same threads).
+SPEEDUP_TARGETS = {
+    "op_overhead": {"torch": 5.0, "libtorch": 2.0, "numpy": 2.0},
+    "mlp_small": {"torch": 3.0, "libtorch": 1.5, "numpy": 1.0},
+    "linreg": {"numpy": 1.0, "torch": 3.0},
+    "logreg": {"numpy": 1.0, "torch": 3.0},
+}
+GEMM_TARGET = {1: 0.95, 2: 0.88}  # share of sgemm_limit's GFLOP/s
+
+
+def load(paths):
+    records = []
+    for path in paths:
+        with open(path) as f:
+            records += [json.loads(line) for line in f if line.strip().startswith("{")]
+    return records
+
+
+class Cell:
+    """The runs of one (workload, implementation, threads): medians over rounds."""
+
+    def __init__(self, runs):
+        self.runs = runs
+        self.unit = runs[0]["unit"]
+        self.value = statistics.median(r["value"] for r in runs)
+        self.median_s = statistics.median(r["median_s"] for r in runs)
+        gflops = [r["gflops"] for r in runs if "gflops" in r]
+        self.gflops = statistics.median(gflops) if gflops else None
+        self.rss = max(r["peak_rss_mb"] for r in runs)
+        self.checks = {k: statistics.median(r[k] for r in runs)
+                       for k in ("final_loss", "final_acc", "grad_sum") if k in runs[0]}
+
+
+def cells(records):
+    grouped = defaultdict(list)
+    for r in records:
+        grouped[(r["workload"], r["impl"], r["threads"])].append(r)
+    return {key: Cell(runs) for key, runs in grouped.items()}
+
+
+def speedup(xgrad, peer):
+    """How many times faster xgrad is than the peer (> 1: xgrad is faster)."""
+    if xgrad.unit in LOWER_IS_BETTER:
+        return peer.value / xgrad.value
+    return xgrad.value / peer.value
+
+
+def fmt(v):
+    return "–" if v is None else f"{v:.4g}"
+
+
+def tables(by, threads):
+    out = []
+    peers = [p for p in PEERS if any(k[1] == p for k in by)]
+    rounds = max((len(c.runs) for c in by.values()), default=0)
+
+    out.append("### Speed\n")
+    out.append("Median over %d round%s of each process's median repetition; the speed-up is "
+               "xgrad's speed over the peer's (above 1: xgrad is faster).\n"
+               % (rounds, "" if rounds == 1 else "s"))
+    head = ["workload", "threads", "unit", "xgrad"] + peers + [f"× {p}" for p in peers]
+    out.append("| " + " | ".join(head) + " |")
+    out.append("|" + "---|" * len(head))
+    for w in WORKLOADS:
+        for t in threads:
+            x = by.get((w, "xgrad", t))
+            if x is None:
+                continue
+            row = [w, str(t), x.unit, fmt(x.value)]
+            row += [fmt(by[(w, p, t)].value) if (w, p, t) in by else "–" for p in peers]
+            row += [f"{speedup(x, by[(w, p, t)]):.2f}" if (w, p, t) in by else "–" for p in peers]
+            out.append("| " + " | ".join(row) + " |")
+
+    out.append("\n### Peak memory\n")
+    out.append("Peak resident set of the process (MB), one process per workload.\n")
+    head = ["workload", "threads", "xgrad"] + peers
+    out.append("| " + " | ".join(head) + " |")
+    out.append("|" + "---|" * len(head))
+    for w in WORKLOADS:
+        for t in threads:
+            if (w, "xgrad", t) not in by:
+                continue
+            row = [w, str(t)] + [f"{by[(w, i, t)].rss:.0f}" if (w, i, t) in by else "–"
+                                 for i in ["xgrad"] + peers]
+            out.append("| " + " | ".join(row) + " |")
+
+    out.append("\n### GEMM efficiency\n")
+    out.append("GEMM FLOPs per second over the whole workload (autograd, elementwise work and "
+               "all), against OpenBLAS `cblas_sgemm` alone on the same GEMMs (`sgemm_limit`).\n")
+    out.append("| workload | threads | xgrad GFLOP/s | sgemm_limit GFLOP/s | efficiency | target |")
+    out.append("|---|---|---|---|---|---|")
+    for w in GEMM_WORKLOADS:
+        for t in threads:
+            x, lim = by.get((w, "xgrad", t)), by.get((w, "sgemm_limit", t))
+            if x is None or lim is None or x.gflops is None or lim.gflops is None:
+                continue
+            target = GEMM_TARGET.get(t)
+            out.append(f"| {w} | {t} | {x.gflops:.1f} | {lim.gflops:.1f} | "
+                       f"{100 * x.gflops / lim.gflops:.1f}% | "
+                       f"{'–' if target is None else f'{100 * target:.0f}%'} |")
+
+    if 1 in threads and 2 in threads:
+        out.append("\n### Threads\n")
+        out.append("xgrad at 2 threads against 1 thread (time at 1 thread / time at 2 threads).\n")
+        out.append("| workload | 1 thread | 2 threads | speed-up |")
+        out.append("|---|---|---|---|")
+        for w in WORKLOADS:
+            a, b = by.get((w, "xgrad", 1)), by.get((w, "xgrad", 2))
+            if a and b:
+                out.append(f"| {w} ({a.unit}) | {fmt(a.value)} | {fmt(b.value)} | "
+                           f"{a.median_s / b.median_s:.2f} |")
+
+    out.append("\n### Targets\n")
+    out.append("| target | measured | met |")
+    out.append("|---|---|---|")
+    for line in targets(by, threads, peers):
+        out.append(line)
+
+    out.append("\n### Checks\n")
+    out.append("xgrad's results against WORKLOADS.md's reference values (PyTorch, 1 thread).\n")
+    out.append("| workload | threads | check | xgrad | reference | tolerance | status |")
+    out.append("|---|---|---|---|---|---|---|")
+    for w in WORKLOADS:
+        for t in threads:
+            x = by.get((w, "xgrad", t))
+            if x is None:
+                continue
+            for name, (ref, kind, tol) in REFERENCE[w].items():
+                if name not in x.checks:
+                    continue
+                v = x.checks[name]
+                dev = abs(v - ref) / (abs(ref) if kind == "rel" else 1.0)
+                out.append(f"| {w} | {t} | {name} | {v:.7g} | {ref:.7g} | {kind} {tol:g} | "
+                           f"{'ok' if dev <= tol else 'FAIL'} |")
+    return "\n".join(out) + "\n"
+
+
+def targets(by, threads, peers):
+    def row(what, measured, met):
+        return f"| {what} | {measured} | {'yes' if met else '**no**'} |"
+
+    for t in threads:
+        for w, wanted in SPEEDUP_TARGETS.items():
+            x = by.get((w, "xgrad", t))
+            for p, factor in wanted.items():
+                if x is None or (w, p, t) not in by:
+                    continue
+                s = speedup(x, by[(w, p, t)])
+                yield row(f"{w}, {t} thread{'s' * (t > 1)}: ≥ {factor:g}× {p}", f"{s:.2f}×",
+                          s >= factor)
+        for w in GEMM_WORKLOADS:
+            x, lim = by.get((w, "xgrad", t)), by.get((w, "sgemm_limit", t))
+            if x and lim and x.gflops and lim.gflops and t in GEMM_TARGET:
+                e = x.gflops / lim.gflops
+                yield row(f"{w}, {t} thread{'s' * (t > 1)}: ≥ {100 * GEMM_TARGET[t]:.0f}% of sgemm",
+                          f"{100 * e:.1f}%", e >= GEMM_TARGET[t])
+    for w in WORKLOADS:
+        for t in threads:
+            x = by.get((w, "xgrad", t))
+            rss = [by[(w, p, t)].rss for p in peers if (w, p, t) in by]
+            if x and rss:
+                yield row(f"{w}, {t} thread{'s' * (t > 1)}: peak RSS below every peer's",
+                          f"{x.rss:.0f} MB vs {min(rss):.0f} MB", x.rss < min(rss))
+    if 1 in threads and 2 in threads:
+        for w in WORKLOADS:
+            a, b = by.get((w, "xgrad", 1)), by.get((w, "xgrad", 2))
+            if a and b:
+                yield row(f"{w}: 2 threads no slower than 1", f"{a.median_s / b.median_s:.2f}×",
+                          b.median_s <= a.median_s)
+
+
+def plot(by, threads, path):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print(f"no plot: matplotlib is missing (apt-get install python3-matplotlib)",
+              file=sys.stderr)
+        return False
+    impls = ["xgrad"] + [p for p in PEERS if any(k[1] == p for k in by)]
+    colors = {"xgrad": "#d62728", "numpy": "#1f77b4", "torch": "#ff7f0e", "libtorch": "#2ca02c"}
+    shown = [w for w in WORKLOADS if (w, "xgrad", threads[0]) in by]
+    cols = 3
+    rows = (len(shown) + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.3 * rows), squeeze=False)
+    width = 0.8 / len(impls)
+    for ax, w in zip(axes.flat, shown):
+        # speed relative to NumPy at 1 thread (or the first implementation present): higher is better
+        base_key = (w, "numpy", threads[0]) if (w, "numpy", threads[0]) in by else \
+            (w, "xgrad", threads[0])
+        base = by[base_key]
+        for i, impl in enumerate(impls):
+            heights = []
+            for t in threads:
+                c = by.get((w, impl, t))
+                heights.append(0 if c is None else
+                               (base.value / c.value if c.unit in LOWER_IS_BETTER
+                                else c.value / base.value))
+            xs = [j + (i - (len(impls) - 1) / 2) * width for j in range(len(threads))]
+            ax.bar(xs, heights, width, label=impl, color=colors.get(impl))
+        ax.set_xticks(range(len(threads)))
+        ax.set_xticklabels([f"{t} thread{'s' * (t > 1)}" for t in threads])
+        ax.set_title(f"{w} ({by[(w, 'xgrad', threads[0])].unit})", fontsize=10)
+        ax.axhline(1.0, color="grey", linewidth=0.6)
+        ax.set_ylabel(f"speed vs {base_key[1]}, 1 thread", fontsize=8)
+    for ax in list(axes.flat)[len(shown):]:
+        ax.axis("off")
+    axes.flat[0].legend(fontsize=8)
+    fig.suptitle("xgrad and its peers, same workloads (higher is faster)", fontsize=11)
+    fig.tight_layout()
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    fig.savefig(path, dpi=110)
+    return True
+
+
+def update_doc(markdown):
+    with open(DOC) as f:
+        text = f.read()
+    if BEGIN not in text or END not in text:
+        sys.exit(f"{DOC}: no {BEGIN} ... {END} markers to fill")
+    head, rest = text.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    with open(DOC, "w") as f:
+        f.write(head + BEGIN + "\n" + markdown + END + tail)
+
+
+def main(argv):
+    paths = [a for a in argv if not a.startswith("--")]
+    if not paths:
+        sys.exit(__doc__)
+    plot_path = PLOT
+    if "--plot" in argv:
+        plot_path = argv[argv.index("--plot") + 1]
+        paths.remove(plot_path)
+    by = cells(load(paths))
+    threads = sorted({k[2] for k in by})
+    markdown = tables(by, threads)
+    print(markdown)
+    if "--update-docs" in argv or "--plot" in argv:
+        if plot(by, threads, plot_path):
+            print(f"plot: {plot_path}", file=sys.stderr)
+    if "--update-docs" in argv:
+        update_doc(markdown)
+        print(f"tables: {DOC}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
