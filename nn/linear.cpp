@@ -27,7 +27,13 @@ Linear::Linear(std::size_t in_features, std::size_t out_features, bool with_bias
 Tensor Linear::forward(const Tensor& x) {
   if (!x.defined()) throw std::invalid_argument("Linear: input is undefined");
   const Shape shape = x.shape();
-  if (shape.empty() || shape.size() > 2 || shape.back() != in_features_) {
+  if (shape.size() > 2) {
+    throw std::invalid_argument("Linear: input of shape " + format_shape(shape) + " has rank " +
+                                std::to_string(shape.size()) + "; the layer takes (N, " +
+                                std::to_string(in_features_) + ") or (" +
+                                std::to_string(in_features_) + ",)");
+  }
+  if (shape.empty() || shape.back() != in_features_) {
     throw std::invalid_argument("Linear: input of shape " + format_shape(shape) + " has " +
                                 (shape.empty() ? std::string("no") : std::to_string(shape.back())) +
                                 " features, layer expects " + std::to_string(in_features_));

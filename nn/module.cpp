@@ -147,9 +147,16 @@ void Module::load_state_dict(const NamedTensors& state, bool strict) {
   NamedTensors own = state_dict();
   std::vector<std::string> problems;
   std::vector<std::pair<Tensor, Tensor>> assignments;  // (own tensor, new values)
+  std::set<std::string> seen;
+  for (const auto& entry : state) {
+    // Which of two values to load would be a guess.
+    if (!seen.insert(entry.first).second) problems.push_back("'" + entry.first + "' appears twice");
+  }
   for (auto& [name, tensor] : own) {
+    // C++17 lambdas cannot capture a structured binding (clang refuses), so compare through a copy.
+    const std::string& wanted = name;
     auto it =
-        std::find_if(state.begin(), state.end(), [&](const auto& e) { return e.first == name; });
+        std::find_if(state.begin(), state.end(), [&](const auto& e) { return e.first == wanted; });
     if (it == state.end()) {
       if (strict) problems.push_back("missing '" + name + "' (" + describe(tensor) + ")");
       continue;

@@ -56,9 +56,9 @@ class Module {
   /// Parameters and buffers by dotted name, the contents of a checkpoint.
   NamedTensors state_dict() const;
   /// Copies values from `state` into this module's parameters and buffers. Checks everything first
-  /// and throws std::invalid_argument listing every missing, unexpected, misshapen or mistyped
-  /// entry, leaving the module unchanged; with strict = false, missing and unexpected names are
-  /// allowed.
+  /// and throws std::invalid_argument listing every missing, unexpected, misshapen, mistyped or
+  /// repeated entry, leaving the module unchanged; with strict = false, missing and unexpected
+  /// names are allowed.
   void load_state_dict(const NamedTensors& state, bool strict = true);
 
   /// The class name used when printing ("Linear").

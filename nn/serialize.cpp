@@ -8,12 +8,14 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <istream>
 #include <limits>
 #include <memory>
 #include <set>
@@ -341,32 +343,41 @@ std::string parent_directory(const std::string& path) {
   return slash == 0 ? "/" : path.substr(0, slash);
 }
 
-// Reads a whole entry, which also makes libzip check its CRC-32.
+// Reads a whole entry, which also makes libzip check its CRC-32. `archive_size` is the size in
+// bytes of the whole archive.
 std::string read_entry(zip_t* archive, zip_uint64_t index, const std::string& name,
-                       const struct stat& file_status) {
+                       std::uint64_t archive_size) {
   zip_stat_t stat;
   zip_stat_init(&stat);
   if (zip_stat_index(archive, index, 0, &stat) != 0 || !(stat.valid & ZIP_STAT_SIZE)) {
     throw FileProblem("cannot read entry '" + name + "': " + zip_strerror(archive));
   }
   // A corrupted directory could claim any size; refuse before allocating it.
-  if ((stat.valid & ZIP_STAT_COMP_SIZE) &&
-      stat.comp_size > static_cast<zip_uint64_t>(file_status.st_size)) {
+  if ((stat.valid & ZIP_STAT_COMP_SIZE) && stat.comp_size > archive_size) {
     throw FileProblem("corrupted: entry '" + name + "' claims " + std::to_string(stat.comp_size) +
-                      " bytes, the file has " + std::to_string(file_status.st_size));
+                      " bytes, the archive has " + std::to_string(archive_size));
   }
   const zip_uint64_t size = stat.size;
+  // A stored entry holds its bytes as they are; a directory claiming other sizes is damaged.
+  if ((stat.valid & ZIP_STAT_COMP_METHOD) && (stat.valid & ZIP_STAT_COMP_SIZE) &&
+      stat.comp_method == ZIP_CM_STORE && stat.comp_size != size) {
+    throw FileProblem("corrupted: entry '" + name + "' claims " + std::to_string(size) +
+                      " bytes but stores " + std::to_string(stat.comp_size));
+  }
   std::unique_ptr<zip_file_t, ZipFileCloser> file(zip_fopen_index(archive, index, 0));
   if (!file) {
     throw FileProblem("cannot open entry '" + name + "': " + zip_strerror(archive));
   }
-  // Reads until libzip reports the end, which is when it compares the entry's CRC-32.
-  std::string bytes(static_cast<std::size_t>(size), '\0');
+  // Reads in chunks until libzip reports the end, which is when it compares the entry's CRC-32.
+  // Memory grows with the bytes that arrive, never with what the directory claims: a compressed
+  // entry of a few bytes could claim gigabytes.
+  std::string bytes;
+  bytes.reserve(static_cast<std::size_t>(
+      std::min<zip_uint64_t>(size, std::max<zip_uint64_t>(archive_size, zip_uint64_t{1} << 24))));
+  char chunk[1 << 16];
   zip_uint64_t done = 0;
   for (;;) {
-    char extra = 0;
-    char* into = done < size ? &bytes[done] : &extra;
-    const zip_int64_t n = zip_fread(file.get(), into, done < size ? size - done : 1);
+    const zip_int64_t n = zip_fread(file.get(), chunk, sizeof chunk);
     if (n < 0) {
       throw FileProblem("entry '" + name + "' is corrupted or truncated: " +
                         zip_error_strerror(zip_file_get_error(file.get())));
@@ -374,6 +385,7 @@ std::string read_entry(zip_t* archive, zip_uint64_t index, const std::string& na
     if (n == 0) break;
     done += static_cast<zip_uint64_t>(n);
     if (done > size) throw FileProblem("entry '" + name + "' is longer than the zip records");
+    bytes.append(chunk, static_cast<std::size_t>(n));
   }
   if (done != size) {
     throw FileProblem("entry '" + name + "' is truncated: read " + std::to_string(done) + " of " +
@@ -382,33 +394,26 @@ std::string read_entry(zip_t* archive, zip_uint64_t index, const std::string& na
   return bytes;
 }
 
-NamedTensors read_checkpoint(const std::string& path) {
-  struct stat file_status;
-  if (::stat(path.c_str(), &file_status) != 0) {
-    throw FileProblem(std::string("cannot open: ") + std::strerror(errno));
+// libzip's reason for not opening an archive, as a FileProblem.
+[[noreturn]] void throw_open_error(int code) {
+  if (code == ZIP_ER_NOZIP) {
+    throw FileProblem("not a zip archive (.npz), or truncated: no end-of-archive record");
   }
-  if (S_ISDIR(file_status.st_mode)) throw FileProblem("is a directory, not a checkpoint file");
-  if (file_status.st_size == 0) throw FileProblem("empty file (0 bytes), not an .npz archive");
-  int code = 0;
-  std::unique_ptr<zip_t, ZipCloser> archive(
-      zip_open(path.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &code));
-  if (!archive) {
-    if (code == ZIP_ER_NOZIP) {
-      throw FileProblem("not a zip archive (.npz), or truncated: no end-of-archive record");
-    }
-    if (code == ZIP_ER_EXISTS) throw FileProblem("corrupted: two entries have the same name");
-    if (code == ZIP_ER_INCONS) {
-      throw FileProblem("truncated or corrupted zip archive: " + zip_message(code));
-    }
-    throw FileProblem("cannot open the zip archive: " + zip_message(code));
+  if (code == ZIP_ER_EXISTS) throw FileProblem("corrupted: two entries have the same name");
+  if (code == ZIP_ER_INCONS) {
+    throw FileProblem("truncated or corrupted zip archive: " + zip_message(code));
   }
+  throw FileProblem("cannot open the zip archive: " + zip_message(code));
+}
 
+// The named tensors of an open archive of `archive_size` bytes, checked against its metadata.
+NamedTensors read_archive(zip_t* archive, std::uint64_t archive_size) {
   // The metadata comes first: a newer version may change everything else.
-  const zip_int64_t metadata_index = zip_name_locate(archive.get(), kMetadataEntry, 0);
+  const zip_int64_t metadata_index = zip_name_locate(archive, kMetadataEntry, 0);
   std::string metadata;
   if (metadata_index >= 0) {
-    metadata = read_entry(archive.get(), static_cast<zip_uint64_t>(metadata_index), kMetadataEntry,
-                          file_status);
+    metadata = read_entry(archive, static_cast<zip_uint64_t>(metadata_index), kMetadataEntry,
+                          archive_size);
     const auto version = metadata_number(metadata, "version", "", 10);
     if (version > static_cast<std::uint64_t>(checkpoint_format_version) || version == 0) {
       throw FileProblem("checkpoint format version " + std::to_string(version) +
@@ -417,7 +422,7 @@ NamedTensors read_checkpoint(const std::string& path) {
     }
   }
 
-  const zip_int64_t count = zip_get_num_entries(archive.get(), 0);
+  const zip_int64_t count = zip_get_num_entries(archive, 0);
   NamedTensors state;
   std::set<std::string> names;
   std::uint64_t checksum = kFnvOffset;
@@ -426,15 +431,14 @@ NamedTensors read_checkpoint(const std::string& path) {
     const auto index = static_cast<zip_uint64_t>(i);
     zip_stat_t stat;
     zip_stat_init(&stat);
-    if (zip_stat_index(archive.get(), index, 0, &stat) != 0 || !(stat.valid & ZIP_STAT_NAME)) {
-      throw FileProblem("cannot read entry " + std::to_string(i) + ": " +
-                        zip_strerror(archive.get()));
+    if (zip_stat_index(archive, index, 0, &stat) != 0 || !(stat.valid & ZIP_STAT_NAME)) {
+      throw FileProblem("cannot read entry " + std::to_string(i) + ": " + zip_strerror(archive));
     }
     const std::string name = stat.name;
     if (!names.insert(name).second) {
       throw FileProblem("corrupted: two entries have the same name '" + name + "'");
     }
-    const std::string bytes = read_entry(archive.get(), index, name, file_status);
+    const std::string bytes = read_entry(archive, index, name, archive_size);
     const std::size_t suffix = name.size() >= 4 ? name.size() - 4 : 0;
     if (name.size() <= 4 || name.compare(suffix, 4, ".npy") != 0) {
       throw FileProblem("entry '" + name + "' is not a .npy array");
@@ -460,6 +464,47 @@ NamedTensors read_checkpoint(const std::string& path) {
     }
   }
   return state;
+}
+
+NamedTensors read_checkpoint(const std::string& path) {
+  struct stat file_status;
+  if (::stat(path.c_str(), &file_status) != 0) {
+    throw FileProblem(std::string("cannot open: ") + std::strerror(errno));
+  }
+  if (S_ISDIR(file_status.st_mode)) throw FileProblem("is a directory, not a checkpoint file");
+  if (file_status.st_size == 0) throw FileProblem("empty file (0 bytes), not an .npz archive");
+  int code = 0;
+  std::unique_ptr<zip_t, ZipCloser> archive(
+      zip_open(path.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &code));
+  if (!archive) throw_open_error(code);
+  return read_archive(archive.get(), static_cast<std::uint64_t>(file_status.st_size));
+}
+
+NamedTensors read_checkpoint(std::istream& input) {
+  if (!input) throw FileProblem("cannot read: the stream is in a failed state");
+  std::string bytes;
+  char chunk[1 << 16];
+  for (;;) {
+    input.read(chunk, sizeof chunk);
+    bytes.append(chunk, static_cast<std::size_t>(input.gcount()));
+    if (!input) break;
+  }
+  if (input.bad()) throw FileProblem("error while reading the stream");
+  if (bytes.empty()) throw FileProblem("empty stream (0 bytes), not an .npz archive");
+  // The source reads `bytes` in place; the archive owns the source once it is open.
+  zip_error_t error;
+  zip_error_init(&error);
+  zip_source_t* source = zip_source_buffer_create(bytes.data(), bytes.size(), 0, &error);
+  zip_t* opened =
+      source ? zip_open_from_source(source, ZIP_RDONLY | ZIP_CHECKCONS, &error) : nullptr;
+  const int code = zip_error_code_zip(&error);
+  zip_error_fini(&error);
+  if (!opened) {
+    if (source) zip_source_free(source);
+    throw_open_error(code);
+  }
+  std::unique_ptr<zip_t, ZipCloser> archive(opened);
+  return read_archive(archive.get(), bytes.size());
 }
 
 }  // namespace
@@ -524,6 +569,14 @@ NamedTensors load(const std::string& path) {
     return read_checkpoint(path);
   } catch (const FileProblem& e) {
     throw std::runtime_error("load: '" + path + "': " + e.what());
+  }
+}
+
+NamedTensors load(std::istream& input, const std::string& source) {
+  try {
+    return read_checkpoint(input);
+  } catch (const FileProblem& e) {
+    throw std::runtime_error("load: '" + source + "': " + e.what());
   }
 }
 

@@ -6,6 +6,7 @@
 // tensor entry (name and .npy bytes), by which load() refuses a corrupted checkpoint.
 #pragma once
 
+#include <iosfwd>
 #include <string>
 
 #include "nn/module.hpp"
@@ -34,6 +35,12 @@ void save(const Module& module, const std::string& path);
 /// that does not match the shape. An archive without the "__xgrad__.json" entry, such as one
 /// written by numpy.savez, is read without the checksum check.
 NamedTensors load(const std::string& path);
+
+/// The same from a stream holding an .npz archive (read to its end, for checkpoints kept in
+/// memory or received over a pipe); `source` names it in messages: std::runtime_error
+/// "load: '<source>': <problem>", with the problems load(path) reports, an empty stream, and a
+/// stream that fails or cannot be read.
+NamedTensors load(std::istream& input, const std::string& source = "<stream>");
 
 /// Loads `path` into `module` through Module::load_state_dict. Problems with the file throw
 /// std::runtime_error as load(path) does; missing, unexpected, misshapen or mistyped tensors

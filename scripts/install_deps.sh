@@ -4,8 +4,10 @@
 # Runs apt-get only when something is missing, as root or through sudo.
 set -euo pipefail
 
+# clang, its sanitizer and libFuzzer runtimes (libclang-rt-14-dev) and llvm-symbolizer (llvm-14)
+# serve the fuzzing stage of scripts/run_tests.sh; gcc's own sanitizer runtimes come with g++.
 packages=(cmake g++ make ccache pkg-config libxtensor-dev libxtensor-blas-dev libopenblas-dev libzip-dev catch2
-  libcli11-dev "$@")
+  libcli11-dev clang libclang-rt-14-dev llvm-14 "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -15,6 +15,13 @@ Optimizer::Optimizer(std::vector<Tensor> params, double lr, std::string name)
           name_ + ": parameter " + std::to_string(i) +
           (params_[i].defined() ? " does not require grad" : " is undefined"));
     }
+    for (std::size_t j = 0; j < i; ++j) {
+      // step() would update it twice.
+      if (params_[j].is_same(params_[i])) {
+        throw std::invalid_argument(name_ + ": parameter " + std::to_string(i) + " is parameter " +
+                                    std::to_string(j) + " again; list each parameter once");
+      }
+    }
   }
   set_lr(lr);
 }

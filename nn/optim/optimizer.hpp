@@ -12,7 +12,7 @@ namespace xgrad::optim {
 class Optimizer {
  public:
   /// Throws std::invalid_argument for an empty parameter list, an undefined parameter, one that
-  /// does not require grad, or a learning rate that is negative or not finite.
+  /// does not require grad, one listed twice, or a learning rate that is negative or not finite.
   Optimizer(std::vector<Tensor> params, double lr, std::string name);
   virtual ~Optimizer() = default;
 

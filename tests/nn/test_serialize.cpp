@@ -596,3 +596,90 @@ TEST_CASE("invalid state is refused before the previous checkpoint is touched", 
   CHECK(read_bytes(path) == previous);
   CHECK(dir.listing() == std::vector<std::string>{"state.npz"});
 }
+
+TEST_CASE("a checkpoint loads from a stream as from its file, errors naming the source",
+          "[nn][serialize]") {
+  TempDir dir("stream");
+  const std::string path = dir.file("model.npz");
+  Regressor model(22, float64);
+  nn::save(model, path);
+  const std::string bytes = read_bytes(path);
+  std::istringstream stream(bytes);
+  const nn::NamedTensors from_stream = nn::load(stream, "memory");
+  const nn::NamedTensors from_file = nn::load(path);
+  REQUIRE(from_stream.size() == from_file.size());
+  for (std::size_t i = 0; i < from_file.size(); ++i) {
+    CHECK(from_stream[i].first == from_file[i].first);
+    CHECK(bool(from_stream[i].second.data<double>() == from_file[i].second.data<double>()));
+  }
+
+  const auto stream_error = [](const std::string& content) {
+    std::istringstream input(content);
+    return error_message([&] { nn::load(input, "memory"); });
+  };
+  CHECK_THAT(stream_error(""), Contains("load: 'memory': empty stream (0 bytes)"));
+  CHECK_THAT(stream_error("not a zip"), Contains("load: 'memory': not a zip archive"));
+  CHECK_THAT(stream_error(bytes.substr(0, bytes.size() / 2)), Contains("load: 'memory': "));
+  std::string flipped = bytes;
+  flipped[flipped.find("\x93NUMPY") + 200] ^= 0x01;
+  CHECK_THAT(stream_error(flipped),
+             Contains("load: 'memory': entry 'net.0.weight.npy' is corrupted"));
+  std::istringstream failed(bytes);
+  failed.setstate(std::ios::failbit);
+  CHECK_THROWS_AS(nn::load(failed), std::runtime_error);
+  CHECK_THAT(error_message([&] { nn::load(failed); }),
+             Contains("load: '<stream>': cannot read: the stream is in a failed state"));
+}
+
+TEST_CASE("checkpoint metadata that is garbled or claims version 0 is refused", "[nn][serialize]") {
+  TempDir dir("metadata");
+  const std::string path = dir.file("state.npz");
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"{\"format\": \"xgrad checkpoint\", \"version\": 0, \"tensors\": 1}\n",
+       "checkpoint format version 0 is not supported"},
+      {"{\"format\": \"xgrad checkpoint\"}\n",
+       "checkpoint metadata '__xgrad__.json' has no 'version'"},
+      {"{\"version\": 1e3}\n", "has a bad 'version' value '1e3'"},
+      {"{\"version\": 1, \"checksum\": \"fnv1a64:0\"}\n", "has no 'tensors'"},
+      {"{\"version\": 1, \"tensors\": 99999999999999999999}\n",
+       "has a bad 'tensors' value '99999999999999999999'"},
+      {"{\"version\": 1, \"tensors\": 1, \"checksum\": \"fnv1a64:xyz\"}\n",
+       "has a bad 'checksum' value 'xyz'"},
+      {"{\"version\": 1, \"tensors\": 1}\n", "has no 'checksum'"},
+  };
+  for (const auto& [metadata, message] : cases) {
+    INFO(metadata);
+    nn::save({{"w", ones({2})}}, path);
+    write_zip(path, {{"__xgrad__.json", metadata}}, /*replace=*/true);
+    CHECK_THROWS_AS(nn::load(path), std::runtime_error);
+    CHECK_THAT(error_message([&] { nn::load(path); }),
+               Contains("load: '" + path + "': ") && Contains(message));
+  }
+}
+
+TEST_CASE("an entry whose zip records claim gigabytes is refused without allocating them",
+          "[nn][serialize]") {
+  // A 700-byte file whose local and central headers both claim a 3.75 GiB "w.npy" made load
+  // allocate and zero all of it before libzip found the data short; with zip64 sizes, a claim past
+  // memory escaped as std::bad_alloc. (Random mutation rarely changes both headers alike.)
+  TempDir dir("claims");
+  const std::string path = dir.file("claim.npz");
+  nn::save({{"w", ones({2})}}, path);
+  std::string bytes = read_bytes(path);
+  const auto claim = [&](std::size_t at) {
+    for (int i = 0; i < 4; ++i) bytes[at + i] = static_cast<char>((0xF0000000u >> (8 * i)) & 0xff);
+  };
+  REQUIRE(bytes.compare(0, 4, "PK\x03\x04") == 0);
+  claim(22);  // the local header's uncompressed size
+  const std::size_t central = bytes.find(std::string("PK\x01\x02", 4));
+  REQUIRE(central != std::string::npos);
+  claim(central + 24);  // the central directory's
+  write_bytes(path, bytes);
+  rusage before{}, after{};
+  ::getrusage(RUSAGE_SELF, &before);
+  CHECK_THROWS_AS(nn::load(path), std::runtime_error);
+  CHECK_THAT(error_message([&] { nn::load(path); }),
+             Contains("load: '" + path + "': corrupted: entry 'w.npy' claims 4026531840 bytes"));
+  ::getrusage(RUSAGE_SELF, &after);
+  CHECK(after.ru_maxrss - before.ru_maxrss < 64 * 1024);  // KiB: no gigabyte buffer was touched
+}

@@ -1,0 +1,383 @@
+// The bad-input catalogue of the autograd layer: tensors, factories, ops, fused losses and the
+// engine fed undefined tensors, wrong shapes and dtypes, empty tensors, NaN and infinity, sizes
+// that cannot exist, and axes, indices and class labels out of range. Each row must throw the
+// documented exception type with a message naming the problem (README, Errors); NaN and infinity
+// in values propagate through ops as in IEEE arithmetic, which the last case pins down.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+#include "bad_input.hpp"
+#include "gradient_checks.hpp"
+
+using namespace xgrad;
+using xgrad::testing::BadCall;
+using xgrad::testing::check_bad_calls;
+using xgrad::testing::f32;
+using xgrad::testing::f64;
+using xgrad::testing::Throws;
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kInf = std::numeric_limits<double>::infinity();
+// What a negative size becomes when a caller passes -1 where a size_t is expected.
+constexpr std::size_t kMinusOne = static_cast<std::size_t>(-1);
+
+using Labels = std::vector<std::int64_t>;
+
+}  // namespace
+
+TEST_CASE("ops refuse undefined tensors, wrong shapes and wrong dtypes by name",
+          "[autograd][errors]") {
+  const Tensor undefined;
+  const Tensor a = ones({2, 3});
+  const Tensor a64 = ones({2, 3}, float64);
+  SECTION("undefined tensors") {
+    check_bad_calls({
+        {"add(a, undefined)", [&] { add(a, undefined); }, Throws::invalid_argument,
+         "add: tensor is undefined"},
+        {"exp(undefined)", [&] { exp(undefined); }, Throws::invalid_argument,
+         "exp: tensor is undefined"},
+        {"matmul(undefined, a)", [&] { matmul(undefined, a); }, Throws::invalid_argument,
+         "matmul: tensor is undefined"},
+        {"sum(undefined)", [&] { sum(undefined); }, Throws::invalid_argument,
+         "sum: tensor is undefined"},
+        {"reshape(undefined)", [&] { reshape(undefined, {1}); }, Throws::invalid_argument,
+         "reshape: tensor is undefined"},
+        {"undefined.shape()", [&] { undefined.shape(); }, Throws::runtime_error, "undefined"},
+    });
+  }
+  SECTION("wrong shapes") {
+    check_bad_calls({
+        {"add (2, 3) + (4, 3)",
+         [&] {
+           add(a, ones({4, 3}));
+         },
+         Throws::invalid_argument, "add: cannot broadcast (2, 3) with (4, 3)"},
+        {"matmul (2, 3) @ (2, 3)", [&] { matmul(a, a); }, Throws::invalid_argument,
+         "matmul: inner dimensions differ: a is (2, 3), b is (2, 3)"},
+        {"matmul of a 3-D tensor",
+         [&] {
+           matmul(ones({2, 2, 2}), a);
+         },
+         Throws::invalid_argument, "matmul: supports 1-D and 2-D tensors; a is (2, 2, 2)"},
+        {"matmul of a scalar", [&] { matmul(scalar_tensor(1), a); }, Throws::invalid_argument,
+         "matmul: supports 1-D and 2-D tensors; a is ()"},
+        {"reshape (2, 3) into (4, 2)",
+         [&] {
+           reshape(a, {4, 2});
+         },
+         Throws::invalid_argument, "reshape: cannot reshape (2, 3) into (4, 2)"},
+        {"reshape with two -1",
+         [&] {
+           reshape(a, {-1, -1});
+         },
+         Throws::invalid_argument, "(one -1 at most, no other negatives)"},
+        {"reshape with a negative extent",
+         [&] {
+           reshape(a, {-2, -3});
+         },
+         Throws::invalid_argument, "reshape: bad shape (-2, -3)"},
+        {"concat of (2, 3) and (2, 4) on axis 0",
+         [&] {
+           concat({a, ones({2, 4})}, 0);
+         },
+         Throws::invalid_argument, "concat: tensor 1 has shape (2, 4), tensor 0 has (2, 3)"},
+        {"concat of nothing", [&] { concat({}, 0); }, Throws::invalid_argument,
+         "concat: no tensors given"},
+        {"broadcast_to (4, 3)",
+         [&] {
+           broadcast_to(a, {4, 3});
+         },
+         Throws::invalid_argument, "broadcast_to: cannot broadcast (2, 3) with (4, 3)"},
+        {"transpose() of a 3-D tensor",
+         [&] {
+           transpose(ones({2, 2, 2}));
+         },
+         Throws::invalid_argument, "transpose: tensor of shape (2, 2, 2) is not 2-D"},
+        {"item() of (2, 3)", [&] { a.item(); }, Throws::invalid_argument,
+         "item: tensor of shape (2, 3) has 6 elements, not 1"},
+    });
+  }
+  SECTION("wrong dtypes") {
+    check_bad_calls({
+        {"float32 + float64", [&] { add(a, a64); }, Throws::invalid_argument,
+         "add: dtype mismatch: float32 and float64 (convert one with to())"},
+        {"matmul float32 @ float64",
+         [&] {
+           matmul(ones({3, 2}), ones({2, 3}, float64));
+         },
+         Throws::invalid_argument, "matmul: dtype mismatch: float32 and float64"},
+        {"concat float32 and float64",
+         [&] {
+           concat({a, a64}, 0);
+         },
+         Throws::invalid_argument, "concat: dtype mismatch: float32 and float64"},
+        {"data<double>() of float32", [&] { a.data<double>(); }, Throws::invalid_argument,
+         "data: tensor is float32, not float64"},
+        {"gradcheck in float32",
+         [&] {
+           gradcheck([](const std::vector<Tensor>& x) { return sum(x[0]); },
+                     {ones({2}, float32, true)});
+         },
+         Throws::invalid_argument, "gradcheck: input 0 is float32; gradient checks need float64"},
+    });
+  }
+}
+
+TEST_CASE("ops refuse empty reductions, bad axes and indices, bad arguments and impossible sizes",
+          "[autograd][errors]") {
+  const Tensor a = ones({2, 3});
+  const Tensor empty = zeros({0, 3});
+  SECTION("empty tensors") {
+    check_bad_calls({
+        {"mean of (0, 3)", [&] { mean(empty); }, Throws::invalid_argument,
+         "mean: no elements to average in a tensor of shape (0, 3)"},
+        {"max of (0, 3)", [&] { max(empty); }, Throws::invalid_argument,
+         "max: no elements to compare in a tensor of shape (0, 3)"},
+        {"softmax over an empty axis",
+         [&] {
+           softmax(zeros({2, 0}), 1);
+         },
+         Throws::invalid_argument, "softmax: axis 1 of a tensor of shape (2, 0) is empty"},
+        {"log_softmax over an empty axis",
+         [&] {
+           log_softmax(zeros({2, 0}), 1);
+         },
+         Throws::invalid_argument, "log_softmax: axis 1 of a tensor of shape (2, 0) is empty"},
+        {"item() of (0, 3)", [&] { empty.item(); }, Throws::invalid_argument,
+         "item: tensor of shape (0, 3) has 0 elements, not 1"},
+    });
+    // Sums and products of nothing are well defined, as in NumPy.
+    CHECK(sum(empty).item() == 0.0);
+    CHECK(matmul(zeros({2, 0}), zeros({0, 2})).shape() == Shape{2, 2});
+  }
+  SECTION("axes and indices out of range") {
+    check_bad_calls({
+        {"sum over axis 2 of (2, 3)", [&] { sum(a, {2}); }, Throws::out_of_range,
+         "sum: axis 2 out of range for a tensor of shape (2, 3)"},
+        {"sum over axis 1 twice",
+         [&] {
+           sum(a, {1, -1});
+         },
+         Throws::invalid_argument, "sum: axis listed twice"},
+        {"softmax over axis 2", [&] { softmax(a, 2); }, Throws::out_of_range,
+         "softmax: axis 2 out of range"},
+        {"transpose axes 0 and 5", [&] { transpose(a, 0, 5); }, Throws::out_of_range,
+         "transpose: axis 5 out of range"},
+        {"index_select index 5 of 2", [&] { index_select(a, 0, {5}); }, Throws::out_of_range,
+         "index_select: index 5 out of range for axis 0 of extent 2"},
+        {"select row 2 of 2", [&] { select(a, 0, 2); }, Throws::out_of_range,
+         "select: index 2 out of range for axis 0 of extent 2"},
+        {"slice with step 0", [&] { slice(a, 0, 0, 1, 0); }, Throws::invalid_argument,
+         "slice: bad range start 0, step 0"},
+        {"slice starting past the end", [&] { slice(a, 0, 5, 6); }, Throws::invalid_argument,
+         "slice: bad range start 5"},
+        {"size(5) of a matrix", [&] { a.size(5); }, Throws::out_of_range,
+         "size: axis 5 out of range"},
+    });
+  }
+  SECTION("NaN, infinite, negative and zero arguments") {
+    check_bad_calls({
+        {"clamp with min > max", [&] { clamp(a, 2, 1); }, Throws::invalid_argument,
+         "clamp: need min <= max; got min 2, max 1"},
+        {"clamp with a NaN bound", [&] { clamp(a, kNaN, 1); }, Throws::invalid_argument,
+         "clamp: need min <= max; got min nan"},
+        {"softplus with beta 0", [&] { softplus(a, 0); }, Throws::invalid_argument,
+         "softplus: beta must be positive and finite, got 0"},
+        {"softplus with beta NaN", [&] { softplus(a, kNaN); }, Throws::invalid_argument,
+         "softplus: beta must be positive and finite, got nan"},
+        {"arange with step 0", [&] { arange(0, 1, 0); }, Throws::invalid_argument,
+         "arange: need finite start, stop and a non-zero step"},
+        {"arange to infinity", [&] { arange(0, kInf, 1); }, Throws::invalid_argument, "stop inf"},
+        {"uniform with low > high",
+         [&] {
+           Generator generator(1);
+           uniform({2}, 1, 0, generator);
+         },
+         Throws::invalid_argument, "uniform: need finite low < high; got low 1, high 0"},
+        {"uniform with a NaN bound",
+         [&] {
+           Generator generator(1);
+           uniform({2}, kNaN, 1, generator);
+         },
+         Throws::invalid_argument, "uniform: need finite low < high; got low nan"},
+    });
+  }
+  SECTION("sizes whose element count does not fit in memory (a negative size cast to size_t)") {
+    check_bad_calls({
+        {"zeros (4, 2^62)",
+         [&] {
+           zeros({4, std::size_t{1} << 62});
+         },
+         Throws::invalid_argument,
+         "zeros: shape (4, 4611686018427387904) has more elements than fit in memory"},
+        {"ones (2, -1)",
+         [&] {
+           ones({2, kMinusOne});
+         },
+         Throws::invalid_argument,
+         "ones: shape (2, 18446744073709551615) has more elements than fit in memory"},
+        {"randn (-1, 2)",
+         [&] {
+           randn({kMinusOne, 2});
+         },
+         Throws::invalid_argument, "randn: shape (18446744073709551615, 2) has more elements"},
+        {"eye(2^33)", [&] { eye(std::size_t{1} << 33); }, Throws::invalid_argument,
+         "eye: shape (8589934592, 8589934592) has more elements"},
+        {"arange of 1e600 elements", [&] { arange(0, 1e300, 1e-300); }, Throws::invalid_argument,
+         "arange: start 0, stop 1e+300, step 1e-300 give inf elements, more than fit in memory"},
+        {"arange of 1e20 elements", [&] { arange(0, 1e20, 1); }, Throws::invalid_argument,
+         "give 1e+20 elements"},
+        {"reshape an empty tensor into (2^62, 4)",
+         [&] {
+           reshape(zeros({0}), Shape{std::size_t{1} << 62, 4});
+         },
+         Throws::invalid_argument,
+         "reshape: shape (4611686018427387904, 4) has more elements than fit in memory"},
+    });
+    // A zero extent makes an empty tensor; the other extents must still be addressable, since
+    // strides are computed from them.
+    CHECK(zeros({0, std::size_t{1} << 40}).numel() == 0);
+    check_bad_calls(
+        {{"zeros (0, 2^62, 4)",
+          [&] {
+            zeros({0, std::size_t{1} << 62, 4});
+          },
+          Throws::invalid_argument, "zeros: shape (0, 4611686018427387904, 4) has more"}});
+    CHECK(eye(0).shape() == Shape{0, 0});
+  }
+}
+
+TEST_CASE("fused losses refuse bad shapes, dtypes, labels and probabilities",
+          "[autograd][loss][errors]") {
+  const Tensor logits = ones({2, 5});
+  check_bad_calls({
+      {"mse_loss of (8, 1) against (8,)",
+       [&] {
+         mse_loss(ones({8, 1}), ones({8}));
+       },
+       Throws::invalid_argument, "mse_loss: input (8, 1) and target (8,) differ in shape"},
+      {"mse_loss float32 against float64", [&] { mse_loss(ones({2}), ones({2}, float64)); },
+       Throws::invalid_argument, "mse_loss: input is float32, target is float64"},
+      {"mse_loss mean of nothing",
+       [&] {
+         mse_loss(zeros({0, 3}), zeros({0, 3}));
+       },
+       Throws::invalid_argument, "mse_loss: mean over an empty input of shape (0, 3)"},
+      {"binary_cross_entropy of p = 1.5", [&] { binary_cross_entropy(full({3}, 1.5), ones({3})); },
+       Throws::invalid_argument,
+       "input must be probabilities in [0, 1]; found 1.5 at flat index 0"},
+      {"binary_cross_entropy of p = NaN", [&] { binary_cross_entropy(full({3}, kNaN), ones({3})); },
+       Throws::invalid_argument, "found nan at flat index 0"},
+      {"binary_cross_entropy_with_logits (3, 1) against (3,)",
+       [&] {
+         binary_cross_entropy_with_logits(ones({3, 1}), ones({3}));
+       },
+       Throws::invalid_argument, "input (3, 1) and target (3,) differ in shape"},
+      {"cross_entropy class 7 of 5",
+       [&] {
+         cross_entropy(logits, Labels{1, 7});
+       },
+       Throws::out_of_range, "cross_entropy: target 7 out of range for 5 classes (row 1)"},
+      {"cross_entropy class -1",
+       [&] {
+         cross_entropy(logits, Labels{-1, 0});
+       },
+       Throws::out_of_range, "cross_entropy: target -1 out of range for 5 classes (row 0)"},
+      {"cross_entropy of no classes",
+       [&] {
+         cross_entropy(zeros({2, 0}), Labels{0, 0});
+       },
+       Throws::out_of_range, "target 0 out of range for 0 classes"},
+      {"cross_entropy with 1 label for 2 rows", [&] { cross_entropy(logits, Labels{1}); },
+       Throws::invalid_argument, "cross_entropy: 1 targets for logits of shape (2, 5)"},
+      {"cross_entropy of 1-D logits", [&] { cross_entropy(ones({5}), Labels{1}); },
+       Throws::invalid_argument, "cross_entropy: logits must be 2-D (N, C); got (5,)"},
+      {"cross_entropy label 0.5",
+       [&] {
+         cross_entropy(logits, f32({0.5f, 1.0f}));
+       },
+       Throws::invalid_argument, "cross_entropy: target 0.5 is not a class index (row 0)"},
+      {"cross_entropy label NaN",
+       [&] {
+         cross_entropy(logits, f32({std::numeric_limits<float>::quiet_NaN(), 1.0f}));
+       },
+       Throws::invalid_argument, "cross_entropy: target nan is not a class index (row 0)"},
+      {"cross_entropy labels of shape (2, 1)",
+       [&] {
+         cross_entropy(logits, ones({2, 1}));
+       },
+       Throws::invalid_argument, "cross_entropy: target must be 1-D class indices; got (2, 1)"},
+      {"cross_entropy label_smoothing 2",
+       [&] {
+         cross_entropy(logits, Labels{1, 1}, Reduction::mean, 2);
+       },
+       Throws::invalid_argument, "cross_entropy: label_smoothing must be in [0, 1], got 2"},
+      {"cross_entropy label_smoothing NaN",
+       [&] {
+         cross_entropy(logits, Labels{1, 1}, Reduction::mean, kNaN);
+       },
+       Throws::invalid_argument, "label_smoothing must be in [0, 1], got nan"},
+      {"cross_entropy mean of no rows",
+       [&] {
+         cross_entropy(zeros({0, 5}), Labels{});
+       },
+       Throws::invalid_argument, "cross_entropy: mean over an empty input"},
+  });
+}
+
+TEST_CASE("misuse of autograd state is refused by name", "[autograd][engine][errors]") {
+  check_bad_calls({
+      {"backward of a non-scalar without a gradient",
+       [] { (ones({2}, float32, true) * 2.0).backward(); }, Throws::runtime_error,
+       "backward: tensor of shape (2,) is not a scalar; pass a gradient of that shape"},
+      {"backward with a gradient of the wrong shape",
+       [] { (ones({2}, float32, true) * 2.0).backward(ones({3})); }, Throws::invalid_argument,
+       "backward: gradient is float32 (3,), tensor is float32 (2,)"},
+      {"backward with a gradient of the wrong dtype",
+       [] { (ones({2}, float32, true) * 2.0).backward(ones({2}, float64)); },
+       Throws::invalid_argument, "backward: gradient is float64 (2,), tensor is float32 (2,)"},
+      {"backward of a tensor that needs no grad", [] { sum(ones({2})).backward(); },
+       Throws::runtime_error, "does not require grad and has no grad_fn"},
+      {"a second backward through a freed graph",
+       [] {
+         Tensor y = sum(exp(ones({2}, float32, true)));
+         y.backward();
+         y.backward();
+       },
+       Throws::runtime_error, "trying to backward through the graph a second time"},
+      {"requires_grad_ on a non-leaf",
+       [] { (ones({2}, float32, true) * 2.0).requires_grad_(false); }, Throws::invalid_argument,
+       "requires_grad_: only leaf tensors can change requires_grad"},
+      {"set_data on a non-leaf", [] { (ones({2}, float32, true) * 2.0).set_data(ones({2})); },
+       Throws::invalid_argument, "set_data: only leaf tensors can have their values replaced"},
+      {"set_grad of the wrong shape", [] { ones({2}, float32, true).set_grad(ones({3})); },
+       Throws::invalid_argument, "set_grad: gradient is float32 (3,), tensor is float32 (2,)"},
+      {"autograd::grad of an unused input",
+       [] {
+         Tensor x = ones({2}, float64, true);
+         autograd::grad({sum(x * 2.0)}, {x, ones({1}, float64, true)});
+       },
+       Throws::invalid_argument, "input 1 of shape (1,) is not used"},
+  });
+}
+
+TEST_CASE("NaN and infinity in values propagate through ops as in IEEE arithmetic",
+          "[autograd][errors]") {
+  // Ops do not scan values: a NaN in is a NaN out, never an exception and never a number that
+  // hides it. Data entry points (read_csv, Dataset, scalers, metrics) refuse NaN; the Trainer stops
+  // on a non-finite loss (nn tests).
+  Tensor x = f64({kNaN, kInf, -kInf, 1.0}, true);
+  const std::vector<double> y = testing::values(exp(x));
+  CHECK(std::isnan(y[0]));
+  CHECK(y[1] == kInf);
+  CHECK(y[2] == 0.0);
+  CHECK(std::isnan(sum(x).item()));
+  CHECK(std::isnan(cross_entropy(full({2, 3}, kNaN), Labels{0, 0}).item()));
+  sum(x * 3.0).backward();
+  CHECK(testing::values(x.grad()) == std::vector<double>{3, 3, 3, 3});
+}

@@ -1,0 +1,789 @@
+// The bad-input catalogue of the nn layer: modules, losses, optimizers and schedulers, data loading
+// and preparation, checkpoints, metrics and the Trainer fed wrong shapes and dtypes, empty data,
+// NaN and infinity, negative or zero sizes, out-of-range class labels, and missing, unreadable or
+// truncated files. Each row must throw the documented exception type (README, Errors) with a
+// message naming the problem: no crash, no silent wrong result.
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+#include "bad_input.hpp"
+#include "gradient_checks.hpp"
+#include "nn/nn.hpp"
+
+using namespace xgrad;
+using xgrad::testing::BadCall;
+using xgrad::testing::check_bad_calls;
+using xgrad::testing::f32;
+using xgrad::testing::Throws;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kInf = std::numeric_limits<double>::infinity();
+// What a negative size becomes when a caller passes -1 where a size_t is expected.
+constexpr std::size_t kMinusOne = static_cast<std::size_t>(-1);
+
+using Labels = std::vector<std::int64_t>;
+
+// A fresh directory for one test, removed with its contents at the end.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& tag)
+      : path_(fs::temp_directory_path() /
+              ("xgrad_bad_input_" + std::to_string(::getpid()) + "_" + tag)) {
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+  std::string write(const std::string& name, const std::string& bytes) const {
+    std::ofstream(file(name), std::ios::binary) << bytes;
+    return file(name);
+  }
+
+ private:
+  fs::path path_;
+};
+
+// One scalar parameter p: prediction = x * p.
+class Scalar : public nn::Module {
+ public:
+  Scalar() { p = register_parameter("p", zeros({1}, float64)); }
+  Tensor forward(const Tensor& x) override { return x * p; }
+  Tensor p;
+};
+
+// Modules that register badly, to reach Module's checks.
+class TwoNamedP : public nn::Module {
+ public:
+  TwoNamedP() {
+    register_parameter("p", zeros({1}));
+    register_parameter("p", zeros({1}));
+  }
+};
+class DottedName : public nn::Module {
+ public:
+  DottedName() { register_parameter("a.b", zeros({1})); }
+};
+class NullChild : public nn::Module {
+ public:
+  NullChild() { register_module("child", std::shared_ptr<nn::Module>()); }
+};
+
+std::istringstream text(const std::string& s) {
+  return std::istringstream(s);
+}
+
+data::CsvTable read_csv_text(const std::string& s) {
+  std::istringstream input(s);
+  return data::read_csv(input);
+}
+
+}  // namespace
+
+TEST_CASE("modules refuse bad sizes, inputs and state", "[nn][module][errors]") {
+  Generator generator(1);
+  nn::Linear linear(4, 3, true, nn::Init::kaiming_uniform, generator);
+  SECTION("zero and negative sizes and bad hyperparameters") {
+    check_bad_calls({
+        {"Linear(0, 3)", [&] { nn::Linear(0, 3); }, Throws::invalid_argument,
+         "Linear: need at least one input and one output feature; got 0 -> 3"},
+        {"Linear(3, 0)", [&] { nn::Linear(3, 0); }, Throws::invalid_argument, "got 3 -> 0"},
+        {"Linear(-1, 4)", [&] { nn::Linear(kMinusOne, 4); }, Throws::invalid_argument,
+         "has more elements than fit in memory"},
+        {"Dropout p = 1.5", [&] { nn::Dropout{1.5}; }, Throws::invalid_argument,
+         "Dropout: p must be in [0, 1]"},
+        {"Dropout p = -0.1", [&] { nn::Dropout{-0.1}; }, Throws::invalid_argument,
+         "Dropout: p must be in [0, 1]"},
+        {"Dropout p = NaN", [&] { nn::Dropout{kNaN}; }, Throws::invalid_argument,
+         "Dropout: p must be in [0, 1], got nan"},
+        {"LeakyReLU slope NaN", [&] { nn::LeakyReLU{kNaN}; }, Throws::invalid_argument,
+         "LeakyReLU: negative_slope must be finite, got nan"},
+        {"init::uniform_ with low > high",
+         [&] {
+           Tensor t = zeros({2});
+           nn::init::uniform_(t, 1, 0, generator);
+         },
+         Throws::invalid_argument, "uniform_: need finite low < high"},
+        {"init::normal_ with std -1",
+         [&] {
+           Tensor t = zeros({2});
+           nn::init::normal_(t, 0, -1, generator);
+         },
+         Throws::invalid_argument, "normal_: need finite mean and std >= 0"},
+        {"init::normal_ with mean NaN",
+         [&] {
+           Tensor t = zeros({2});
+           nn::init::normal_(t, kNaN, 1, generator);
+         },
+         Throws::invalid_argument, "normal_: need finite mean and std >= 0; got mean nan"},
+    });
+  }
+  SECTION("wrong input shapes and dtypes") {
+    check_bad_calls({
+        {"Linear(4, 3) on 5 features",
+         [&] {
+           linear(ones({2, 5}));
+         },
+         Throws::invalid_argument, "Linear: input of shape (2, 5) has 5 features, layer expects 4"},
+        {"Linear on a 3-D input",
+         [&] {
+           linear(ones({2, 2, 4}));
+         },
+         Throws::invalid_argument,
+         "Linear: input of shape (2, 2, 4) has rank 3; the layer takes (N, 4) or (4,)"},
+        {"Linear on a scalar", [&] { linear(scalar_tensor(1)); }, Throws::invalid_argument,
+         "Linear: input of shape () has no features, layer expects 4"},
+        {"Linear float32 on float64",
+         [&] {
+           linear(ones({2, 4}, float64));
+         },
+         Throws::invalid_argument, "Linear: input is float64, layer is float32"},
+        {"Linear on undefined", [&] { linear(Tensor()); }, Throws::invalid_argument,
+         "Linear: input is undefined"},
+        {"Dropout on undefined", [&] { nn::Dropout{0.5}(Tensor()); }, Throws::invalid_argument,
+         "Dropout: input is undefined"},
+        {"Softmax over axis 3 of a matrix",
+         [&] {
+           nn::Softmax(3)(ones({2, 2}));
+         },
+         Throws::out_of_range, "softmax: axis 3 out of range"},
+        {"Flatten of a scalar", [&] { nn::Flatten()(scalar_tensor(1)); }, Throws::invalid_argument,
+         "Flatten: input is a scalar; need a batch axis"},
+    });
+    // An empty batch is a batch: (0, 4) -> (0, 3).
+    CHECK(linear(zeros({0, 4})).shape() == Shape{0, 3});
+  }
+  SECTION("bad registrations, indices and forward calls") {
+    check_bad_calls({
+        {"a parameter name registered twice", [] { TwoNamedP(); }, Throws::invalid_argument,
+         "TwoNamedP: name 'p' is already registered"},
+        {"a dotted parameter name", [] { DottedName(); }, Throws::invalid_argument,
+         "DottedName: bad name 'a.b' (names are non-empty and have no dots)"},
+        {"a null submodule", [] { NullChild(); }, Throws::invalid_argument,
+         "NullChild: submodule 'child' is null"},
+        {"Sequential of a null module", [] { nn::Sequential{nullptr}; }, Throws::invalid_argument,
+         "Sequential: submodule '0' is null"},
+        {"Sequential[0] of an empty Sequential", [] { nn::Sequential()[0]; }, Throws::out_of_range,
+         "Sequential: index 0 out of range for 0 modules"},
+        {"forward of a Module without one", [] { nn::Module()(ones({1})); }, Throws::logic_error,
+         "Module: this module has no forward(Tensor); override it"},
+        {"a loss module called without a target",
+         [] {
+           nn::MSELoss loss;
+           static_cast<nn::Module&>(loss)(ones({1}));
+         },
+         Throws::logic_error, "MSELoss: a loss takes (input, target)"},
+    });
+  }
+  SECTION("state dicts that do not fit") {
+    check_bad_calls({
+        {"a misshapen and a missing tensor",
+         [&] {
+           linear.load_state_dict({{"weight", ones({2, 2})}});
+         },
+         Throws::invalid_argument,
+         "Linear: load_state_dict: 'weight' is float32 (2, 2), module expects float32 (3, 4); "
+         "missing 'bias' (float32 (3,))"},
+        {"a float64 tensor for a float32 parameter",
+         [&] {
+           linear.load_state_dict({{"weight", ones({3, 4}, float64)}, {"bias", zeros({3})}});
+         },
+         Throws::invalid_argument, "'weight' is float64 (3, 4), module expects float32 (3, 4)"},
+        {"an undefined tensor",
+         [&] {
+           linear.load_state_dict({{"weight", Tensor()}, {"bias", zeros({3})}});
+         },
+         Throws::invalid_argument, "'weight' is undefined"},
+        {"a name given twice",
+         [&] {
+           linear.load_state_dict(
+               {{"weight", ones({3, 4})}, {"weight", zeros({3, 4})}, {"bias", zeros({3})}});
+         },
+         Throws::invalid_argument, "Linear: load_state_dict: 'weight' appears twice"},
+        {"an unexpected name",
+         [&] {
+           linear.load_state_dict(
+               {{"weight", ones({3, 4})}, {"bias", zeros({3})}, {"x", ones({1})}});
+         },
+         Throws::invalid_argument, "unexpected 'x'"},
+    });
+  }
+}
+
+TEST_CASE("nn losses refuse bad shapes, dtypes, labels and arguments", "[nn][loss][errors]") {
+  check_bad_calls({
+      {"l1_loss (3,) against (3, 1)",
+       [] {
+         nn::l1_loss(ones({3}), ones({3, 1}));
+       },
+       Throws::invalid_argument, "l1_loss: input (3,) and target (3, 1) differ in shape"},
+      {"l1_loss float32 against float64", [] { nn::l1_loss(ones({3}), ones({3}, float64)); },
+       Throws::invalid_argument, "l1_loss: input is float32, target is float64"},
+      {"l1_loss mean of nothing", [] { nn::l1_loss(zeros({0}), zeros({0})); },
+       Throws::invalid_argument, "l1_loss: mean over an empty input of shape (0,)"},
+      {"huber_loss delta 0", [] { nn::huber_loss(ones({3}), ones({3}), 0); },
+       Throws::invalid_argument, "huber_loss: delta must be finite and > 0, got 0"},
+      {"huber_loss delta NaN", [] { nn::huber_loss(ones({3}), ones({3}), kNaN); },
+       Throws::invalid_argument, "huber_loss: delta must be finite and > 0, got nan"},
+      {"HuberLoss delta infinity", [] { nn::HuberLoss{kInf}; }, Throws::invalid_argument,
+       "HuberLoss: delta must be finite and > 0, got inf"},
+      {"nll_loss class 7 of 5",
+       [] {
+         nn::nll_loss(zeros({2, 5}), Labels{1, 7});
+       },
+       Throws::out_of_range, "nll_loss: target 7 out of range for 5 classes (row 1)"},
+      {"nll_loss class -1",
+       [] {
+         nn::nll_loss(zeros({2, 5}), Labels{-1, 0});
+       },
+       Throws::out_of_range, "nll_loss: target -1 out of range for 5 classes (row 0)"},
+      {"nll_loss of 1-D input", [] { nn::nll_loss(zeros({5}), Labels{1}); },
+       Throws::invalid_argument, "nll_loss: input must be 2-D (N, C); got (5,)"},
+      {"nll_loss label NaN",
+       [] {
+         nn::nll_loss(zeros({2, 5}), f32({std::numeric_limits<float>::quiet_NaN(), 1}));
+       },
+       Throws::invalid_argument, "nll_loss: target nan is not a class index (row 0)"},
+      {"l2_penalty of nothing", [] { nn::l2_penalty({}); }, Throws::invalid_argument,
+       "l2_penalty: no tensors given"},
+      {"l2_penalty of mixed dtypes",
+       [] {
+         nn::l2_penalty({ones({1}), ones({1}, float64)});
+       },
+       Throws::invalid_argument, "l2_penalty: tensor 1 is float64, tensor 0 is float32"},
+      {"CrossEntropyLoss label_smoothing 1.5", [] { nn::CrossEntropyLoss(Reduction::mean, 1.5); },
+       Throws::invalid_argument, "CrossEntropyLoss: label_smoothing must be in [0, 1], got 1.5"},
+      {"CrossEntropyLoss class 3 of 3",
+       [] {
+         nn::CrossEntropyLoss()(zeros({2, 3}), f32({0, 3}));
+       },
+       Throws::out_of_range, "cross_entropy: target 3 out of range for 3 classes (row 1)"},
+      {"BCELoss of p = 2", [] { nn::BCELoss()(full({2}, 2.0), ones({2})); },
+       Throws::invalid_argument, "binary_cross_entropy: input must be probabilities in [0, 1]"},
+  });
+}
+
+TEST_CASE("optimizers, schedulers and clipping refuse bad parameters and hyperparameters",
+          "[nn][optim][errors]") {
+  Tensor p = ones({2}, float32, true);
+  optim::SGD sgd({p}, 0.1);
+  check_bad_calls({
+      {"no parameters", [] { optim::SGD({}, 0.1); }, Throws::invalid_argument,
+       "SGD: no parameters to optimize"},
+      {"an undefined parameter", [] { optim::Adam({Tensor()}); }, Throws::invalid_argument,
+       "Adam: parameter 0 is undefined"},
+      {"a parameter without requires_grad", [] { optim::SGD({ones({2})}, 0.1); },
+       Throws::invalid_argument, "SGD: parameter 0 does not require grad"},
+      {"a parameter listed twice",
+       [&] {
+         optim::SGD({p, p}, 0.1);
+       },
+       Throws::invalid_argument, "SGD: parameter 1 is parameter 0 again; list each parameter once"},
+      {"learning rate -0.1", [&] { optim::SGD({p}, -0.1); }, Throws::invalid_argument,
+       "SGD: learning rate must be finite and >= 0"},
+      {"learning rate NaN", [&] { optim::RMSprop({p}, kNaN); }, Throws::invalid_argument,
+       "RMSprop: learning rate must be finite and >= 0, got nan"},
+      {"learning rate infinity", [&] { optim::AdamW({p}, kInf); }, Throws::invalid_argument,
+       "AdamW: learning rate must be finite and >= 0, got inf"},
+      {"set_lr(NaN)", [&] { sgd.set_lr(kNaN); }, Throws::invalid_argument,
+       "SGD: learning rate must be finite and >= 0, got nan"},
+      {"SGD momentum -1", [&] { optim::SGD({p}, 0.1, -1); }, Throws::invalid_argument,
+       "SGD: momentum must be finite and >= 0, got -1"},
+      {"SGD dampening 2", [&] { optim::SGD({p}, 0.1, 0.9, 2); }, Throws::invalid_argument,
+       "SGD: dampening must be in [0, 1], got 2"},
+      {"SGD nesterov without momentum", [&] { optim::SGD({p}, 0.1, 0, 0, 0, true); },
+       Throws::invalid_argument, "SGD: nesterov momentum requires momentum > 0"},
+      {"Adam beta1 = 1",
+       [&] {
+         optim::Adam({p}, 0.1, {1.0, 0.999});
+       },
+       Throws::invalid_argument, "Adam: beta1 must be in [0, 1), got 1"},
+      {"Adam eps -1",
+       [&] {
+         optim::Adam({p}, 0.1, {0.9, 0.999}, -1);
+       },
+       Throws::invalid_argument, "Adam: eps must be finite and >= 0, got -1"},
+      {"Adam weight_decay NaN",
+       [&] {
+         optim::Adam({p}, 0.1, {0.9, 0.999}, 1e-8, kNaN);
+       },
+       Throws::invalid_argument, "Adam: weight_decay must be finite and >= 0, got nan"},
+      {"RMSprop alpha 2", [&] { optim::RMSprop({p}, 0.1, 2); }, Throws::invalid_argument,
+       "RMSprop: alpha must be in [0, 1], got 2"},
+      {"a step after the model changed dtype",
+       [] {
+         Generator generator(2);
+         nn::Linear layer(2, 2, true, nn::Init::zeros, generator);
+         optim::Adam adam(layer.parameters(), 0.1);
+         sum(layer(ones({1, 2}))).backward();
+         adam.step();
+         layer.to(float64);
+         sum(layer(ones({1, 2}, float64))).backward();
+         adam.step();
+       },
+       Throws::runtime_error,
+       "Adam: parameter 0 is now float64 (2, 2) but its optimizer state is "
+       "float32 (2, 2)"},
+      {"clip_grad_norm_ of NaN gradients",
+       [] {
+         Tensor q = ones({2}, float32, true);
+         q.set_grad(full({2}, kNaN));
+         optim::clip_grad_norm_({q}, 1.0);
+       },
+       Throws::runtime_error, "clip_grad_norm_: the total norm of the gradients is nan"},
+      {"clip_grad_norm_ to -1", [&] { optim::clip_grad_norm_({p}, -1.0); },
+       Throws::invalid_argument, "clip_grad_norm_: max_norm must be >= 0, got -1"},
+      {"StepLR step_size 0", [&] { optim::StepLR(sgd, 0); }, Throws::invalid_argument,
+       "StepLR: step_size must be >= 1, got 0"},
+      {"ExponentialLR gamma NaN", [&] { optim::ExponentialLR(sgd, kNaN); },
+       Throws::invalid_argument, "ExponentialLR: gamma must be finite and > 0, got nan"},
+      {"CosineAnnealingLR T_max 0", [&] { optim::CosineAnnealingLR(sgd, 0); },
+       Throws::invalid_argument, "CosineAnnealingLR: T_max must be >= 1, got 0"},
+      {"ReduceLROnPlateau factor 1",
+       [&] { optim::ReduceLROnPlateau(sgd, optim::ReduceLROnPlateau::Mode::min, 1.0); },
+       Throws::invalid_argument, "ReduceLROnPlateau: factor must be in [0, 1), got 1"},
+      {"ReduceLROnPlateau patience -1",
+       [&] { optim::ReduceLROnPlateau(sgd, optim::ReduceLROnPlateau::Mode::min, 0.1, -1); },
+       Throws::invalid_argument, "ReduceLROnPlateau: patience must be >= 0, got -1"},
+  });
+}
+
+TEST_CASE("data loading and preparation refuse bad data, files and arguments",
+          "[nn][data][errors]") {
+  TempDir dir("data");
+  SECTION("datasets and loaders") {
+    check_bad_calls({
+        {"x of 3 rows, y of 4",
+         [] {
+           data::Dataset(ones({3, 2}), ones({4}));
+         },
+         Throws::invalid_argument, "Dataset: x has 3 rows, y has 4"},
+        {"no rows",
+         [] {
+           data::Dataset(zeros({0, 2}), zeros({0}));
+         },
+         Throws::invalid_argument, "Dataset: no samples"},
+        {"NaN in x",
+         [] {
+           data::Dataset(full({3, 2}, kNaN), ones({3}));
+         },
+         Throws::invalid_argument, "Dataset: x holds nan at row 0, column 0"},
+        {"infinity in y",
+         [] {
+           data::Dataset(ones({3, 2}), full({3}, kInf));
+         },
+         Throws::invalid_argument, "Dataset: y holds inf at row 0, column 0"},
+        {"scalar x", [] { data::Dataset(scalar_tensor(1), ones({1})); }, Throws::invalid_argument,
+         "Dataset: x () and y (1,) need a row axis"},
+        {"undefined x", [] { data::Dataset(Tensor(), ones({3})); }, Throws::invalid_argument,
+         "Dataset: x or y is undefined"},
+        {"row 3 of 3",
+         [] {
+           data::Dataset(ones({3, 2}), ones({3})).get({3});
+         },
+         Throws::out_of_range, "index 3 out of range for axis 0 of extent 3"},
+        {"batch_size 0",
+         [] {
+           data::DataLoader(data::Dataset(ones({3, 2}), ones({3})), 0);
+         },
+         Throws::invalid_argument, "DataLoader: batch_size must be at least 1"},
+        {"an empty dataset", [] { data::DataLoader(data::Dataset(), 2); }, Throws::invalid_argument,
+         "DataLoader: the dataset is empty"},
+    });
+  }
+  SECTION("missing, unreadable and truncated CSV files") {
+    const std::string cut_row = dir.write("cut_row.csv", "a,b,c\n1,2,3\n4,5");
+    const std::string cut_number = dir.write("cut_number.csv", "a,b\n1,2.5e");
+    const std::string cut_quote = dir.write("cut_quote.csv", "\"a\",\"b");
+    const std::string empty = dir.write("empty.csv", "");
+    const std::string binary = dir.write("binary.csv", std::string("\x00\x01,\xff\n\x03", 6));
+    check_bad_calls({
+        {"a missing file", [&] { data::read_csv(dir.file("missing.csv")); }, Throws::runtime_error,
+         "read_csv: cannot open " + dir.file("missing.csv") + ": No such file or directory"},
+        {"a directory", [&] { data::read_csv(dir.file("")); }, Throws::runtime_error,
+         "it is a directory"},
+        {"a path through a file", [&] { data::read_csv(cut_row + "/x.csv"); },
+         Throws::runtime_error, ": Not a directory"},
+        {"a file whose reads fail (/proc/self/mem at offset 0)",
+         [] { data::read_csv("/proc/self/mem"); }, Throws::runtime_error,
+         "read_csv: error while reading /proc/self/mem"},
+        {"a file cut in a row", [&] { data::read_csv(cut_row); }, Throws::invalid_argument,
+         cut_row + ":3: 2 fields, but the header has 3 columns"},
+        {"a file cut in a number", [&] { data::read_csv(cut_number); }, Throws::invalid_argument,
+         cut_number + ":2: column 'b' (index 1): \"2.5e\" is not a number"},
+        {"a file cut in a quoted header", [&] { data::read_csv(cut_quote); },
+         Throws::invalid_argument, cut_quote + ":1: field 1: unterminated quote"},
+        {"an empty file", [&] { data::read_csv(empty); }, Throws::invalid_argument,
+         "read_csv: " + empty + " is empty (no header)"},
+        {"binary bytes", [&] { data::read_csv(binary); }, Throws::invalid_argument,
+         binary + ":2: 1 fields, but the header has 2 columns"},
+        {"a stream in a failed state",
+         [] {
+           std::istringstream input("a\n1\n");
+           input.setstate(std::ios::badbit);
+           data::read_csv(input);
+         },
+         Throws::runtime_error, "read_csv: error while reading <stream>"},
+    });
+    if (::geteuid() != 0) {
+      const std::string locked = dir.write("locked.csv", "a\n1\n");
+      fs::permissions(locked, fs::perms::none);
+      check_bad_calls({{"a file without read permission", [&] { data::read_csv(locked); },
+                        Throws::runtime_error, ": Permission denied"}});
+    }
+  }
+  SECTION("bad CSV content and targets") {
+    const std::string iris = dir.write("iris.csv", "a,b,species\n1,2,0\n3,4,1\n");
+    const std::string big = dir.write("big.csv", "a,b\n1e300,1\n");
+    check_bad_calls({
+        {"a header without rows", [] { read_csv_text("a,b\n"); }, Throws::invalid_argument,
+         "read_csv: <stream> has a header (line 1) but no data rows"},
+        {"NaN written in the file", [] { read_csv_text("a,b\n1,nan\n"); }, Throws::invalid_argument,
+         "<stream>:2: column 'b' (index 1): \"nan\" is not finite (NaN and infinity are not "
+         "accepted)"},
+        {"infinity written in the file", [] { read_csv_text("a,b\n-inf,1\n"); },
+         Throws::invalid_argument, "column 'a' (index 0): \"-inf\" is not finite"},
+        {"a number beyond float64", [] { read_csv_text("a,b\n1,1e999\n"); },
+         Throws::invalid_argument, "\"1e999\" is out of the range of float64"},
+        {"a missing value", [] { read_csv_text("a,b\n1,\n"); }, Throws::invalid_argument,
+         "column 'b' (index 1): missing value"},
+        {"two columns named a", [] { read_csv_text("a,a\n1,2\n"); }, Throws::invalid_argument,
+         "duplicate column name 'a' (indices 0 and 1)"},
+        {"a quote as delimiter",
+         [] {
+           auto input = text("a\n1\n");
+           data::read_csv(input, '"');
+         },
+         Throws::invalid_argument, "read_csv: the delimiter cannot be a quote or a line break"},
+        {"an unknown column", [] { read_csv_text("a,b\n1,2\n").column_index("c"); },
+         Throws::invalid_argument, "CsvTable: <stream> has no column 'c'; columns are 'a', 'b'"},
+        {"an unknown target", [&] { data::load_csv(iris, "label"); }, Throws::invalid_argument,
+         "has no column 'label'; columns are 'a', 'b', 'species'"},
+        {"target column 3 of 3", [&] { data::load_csv(iris, 3L); }, Throws::out_of_range,
+         "load_csv: target column 3 out of range for the 3 columns"},
+        {"target column -4 of 3", [&] { data::load_csv(iris, -4L); }, Throws::out_of_range,
+         "load_csv: target column -4 out of range"},
+        {"1e300 as float32", [&] { data::load_csv(big, "b"); }, Throws::invalid_argument,
+         ":2: column 'a' (index 0): 1e+300 does not fit in float32"},
+    });
+  }
+  SECTION("preprocessing") {
+    data::StandardScaler fitted;
+    fitted.fit(f32({{1, 2}, {3, 5}}));
+    check_bad_calls({
+        {"StandardScaler.transform before fit",
+         [] {
+           data::StandardScaler().transform(ones({2, 2}));
+         },
+         Throws::runtime_error,
+         "StandardScaler.transform: the scaler is not fitted; call fit first"},
+        {"StandardScaler.fit of a vector", [] { data::StandardScaler().fit(ones({2})); },
+         Throws::invalid_argument, "expected x of shape (samples, features), got (2,)"},
+        {"StandardScaler.fit of no rows",
+         [] {
+           data::StandardScaler().fit(zeros({0, 2}));
+         },
+         Throws::invalid_argument, "StandardScaler.fit: x (0, 2) has no rows"},
+        {"StandardScaler.fit of NaN",
+         [] {
+           data::StandardScaler().fit(full({2, 2}, kNaN));
+         },
+         Throws::invalid_argument, "StandardScaler.fit: x holds nan at row 0, column 0"},
+        {"StandardScaler.transform of 3 features",
+         [&] {
+           fitted.transform(ones({2, 3}));
+         },
+         Throws::invalid_argument, "x has 3 features, the scaler was fitted on 2"},
+        {"StandardScaler.transform of float64",
+         [&] {
+           fitted.transform(ones({2, 2}, float64));
+         },
+         Throws::invalid_argument, "x is float64, the fitted statistics are float32"},
+        {"MinMaxScaler range (1, 0)",
+         [] {
+           data::MinMaxScaler({1, 0});
+         },
+         Throws::invalid_argument, "MinMaxScaler: feature_range: range (1, 0) needs finite low"},
+        {"normalize of NaN", [] { data::normalize(full({2}, kNaN)); }, Throws::invalid_argument,
+         "normalize: x holds nan at index 0"},
+        {"normalize of nothing", [] { data::normalize(zeros({0})); }, Throws::invalid_argument,
+         "normalize: x (0,) is empty"},
+        {"one_hot label 7 of 5",
+         [] {
+           data::one_hot(Labels{0, 7}, 5);
+         },
+         Throws::out_of_range, "one_hot: label 7 out of range for 5 classes (row 1)"},
+        {"one_hot label -1", [] { data::one_hot(Labels{-1}, 5); }, Throws::out_of_range,
+         "one_hot: label -1 out of range for 5 classes (row 0)"},
+        {"one_hot of 0 classes", [] { data::one_hot(Labels{0}, 0); }, Throws::invalid_argument,
+         "one_hot: num_classes must be positive, or -1 to infer it; got 0"},
+        {"one_hot label NaN", [] { data::one_hot(f32({std::numeric_limits<float>::quiet_NaN()})); },
+         Throws::invalid_argument, "one_hot: label nan at row 0 is not a whole number"},
+        {"train_test_split fraction 0",
+         [] {
+           data::train_test_split(ones({4, 2}), ones({4}), 0);
+         },
+         Throws::invalid_argument, "train_test_split: test_fraction must be in (0, 1), got 0"},
+        {"train_test_split fraction NaN",
+         [] {
+           data::train_test_split(ones({4, 2}), ones({4}), kNaN);
+         },
+         Throws::invalid_argument, "test_fraction must be in (0, 1), got nan"},
+        {"train_test_split of 4 and 3 rows",
+         [] {
+           data::train_test_split(ones({4, 2}), ones({3}));
+         },
+         Throws::invalid_argument,
+         "train_test_split: x (4, 2) and y (3,) need the same number of rows"},
+        {"train_test_split of 1 row",
+         [] {
+           data::train_test_split(ones({1, 2}), ones({1}));
+         },
+         Throws::invalid_argument, "1 test rows leave the training split empty"},
+    });
+  }
+  SECTION("generators: zero, negative and NaN sizes and parameters") {
+    check_bad_calls({
+        {"make_regression of 0 samples", [] { data::make_regression(0, 2); },
+         Throws::invalid_argument, "make_regression: n_samples must be at least 1, got 0"},
+        {"make_regression of -1 samples", [] { data::make_regression(kMinusOne, 2); },
+         Throws::invalid_argument, "has more elements than fit in memory"},
+        {"make_regression noise NaN", [] { data::make_regression(10, 2, std::nullopt, 0, kNaN); },
+         Throws::invalid_argument,
+         "make_regression: noise must be finite and non-negative, got nan"},
+        {"make_classification of 1 sample", [] { data::make_classification(1); },
+         Throws::invalid_argument, "make_classification: n_samples must be at least 2"},
+        {"make_blobs cluster_std -1", [] { data::make_blobs(10, 3, 2, -1); },
+         Throws::invalid_argument, "make_blobs: cluster_std must be finite and non-negative"},
+        {"make_blobs box (NaN, 1)",
+         [] {
+           data::make_blobs(10, 3, 2, 1, {kNaN, 1});
+         },
+         Throws::invalid_argument, "make_blobs: center_box (nan, 1) needs finite low < high"},
+        {"make_moons of 1 sample", [] { data::make_moons(1); }, Throws::invalid_argument,
+         "make_moons: n_samples must be at least 2"},
+        {"make_circles factor 1", [] { data::make_circles(10, 0, 1); }, Throws::invalid_argument,
+         "make_circles: factor must be in (0, 1), got 1"},
+        {"make_spirals of 0 classes", [] { data::make_spirals(10, 0); }, Throws::invalid_argument,
+         "make_spirals: n_classes must be at least 1, got 0"},
+    });
+  }
+}
+
+TEST_CASE("checkpoints refuse missing, unreadable, truncated and corrupted files",
+          "[nn][serialize][errors]") {
+  TempDir dir("checkpoint");
+  Scalar model;
+  const std::string good = dir.file("good.npz");
+  nn::save(model, good);
+  std::ifstream in(good, std::ios::binary);
+  const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  const std::string cut = dir.write("cut.npz", bytes.substr(0, bytes.size() / 2));
+  const std::string garbage = dir.write("garbage.npz", "not a checkpoint");
+  const std::string empty = dir.write("empty.npz", "");
+  check_bad_calls({
+      {"a missing file", [&] { nn::load(dir.file("missing.npz")); }, Throws::runtime_error,
+       "load: '" + dir.file("missing.npz") + "': cannot open: No such file or directory"},
+      {"a directory", [&] { nn::load(dir.file("")); }, Throws::runtime_error,
+       "is a directory, not a checkpoint file"},
+      {"an empty file", [&] { nn::load(empty); }, Throws::runtime_error,
+       "empty file (0 bytes), not an .npz archive"},
+      {"a file that is not a zip", [&] { nn::load(garbage); }, Throws::runtime_error,
+       "not a zip archive (.npz), or truncated"},
+      {"a file cut in half", [&] { nn::load(model, cut); }, Throws::runtime_error,
+       "load: '" + cut + "': "},
+      {"an empty stream",
+       [] {
+         std::istringstream input;
+         nn::load(input, "memory");
+       },
+       Throws::runtime_error, "load: 'memory': empty stream (0 bytes)"},
+      {"a checkpoint of another model",
+       [&] {
+         nn::Linear other(1, 1);
+         nn::load(other, good);
+       },
+       Throws::invalid_argument, "Linear: load_state_dict: missing 'weight'"},
+      {"saving into a missing directory", [&] { nn::save(model, dir.file("no/model.npz")); },
+       Throws::runtime_error, "directory '" + dir.file("no") + "' does not exist"},
+      {"saving a reserved name",
+       [&] {
+         nn::save({{"__xgrad__", ones({1})}}, good);
+       },
+       Throws::invalid_argument, "save: bad tensor name '__xgrad__' (empty or reserved)"},
+  });
+  if (::geteuid() != 0) {
+    const std::string locked = dir.write("locked.npz", bytes);
+    fs::permissions(locked, fs::perms::none);
+    check_bad_calls({{"a file without read permission", [&] { nn::load(locked); },
+                      Throws::runtime_error, "load: '" + locked + "': "}});
+  }
+}
+
+TEST_CASE("metrics refuse mismatched, empty, NaN and out-of-range inputs",
+          "[nn][metrics][errors]") {
+  check_bad_calls({
+      {"3 predictions for 4 targets", [] { metrics::accuracy(ones({3}), ones({4})); },
+       Throws::invalid_argument, "accuracy: predictions have 3 samples, targets have 4"},
+      {"no samples", [] { metrics::accuracy(zeros({0}), zeros({0})); }, Throws::invalid_argument,
+       "accuracy: empty input (0 samples)"},
+      {"a NaN prediction", [] { metrics::accuracy(full({2}, kNaN), ones({2})); },
+       Throws::invalid_argument, "accuracy: predictions[0] = nan is not a class index"},
+      {"a target of -1", [] { metrics::accuracy(ones({2}), full({2}, -1)); },
+       Throws::invalid_argument, "accuracy: targets[0] = -1 is not a class index"},
+      {"scores of shape (2, 3, 1)",
+       [] {
+         metrics::accuracy(ones({2, 3, 1}), ones({2}));
+       },
+       Throws::invalid_argument, "got shape (2, 3, 1)"},
+      {"an undefined prediction", [] { metrics::accuracy(Tensor(), ones({2})); },
+       Throws::invalid_argument, "accuracy: predictions is undefined"},
+      {"binary precision of class 2", [] { metrics::precision(full({2}, 2), ones({2})); },
+       Throws::invalid_argument, "precision: average=binary needs labels 0 and 1"},
+      {"confusion_matrix class 7 of 5",
+       [] { metrics::confusion_matrix(ones({2}), full({2}, 7), 5); }, Throws::out_of_range,
+       "confusion_matrix: target 7 out of range for 5 classes (index 0)"},
+      {"mean_squared_error of (2,) and (2, 1)",
+       [] {
+         metrics::mean_squared_error(ones({2}), ones({2, 1}));
+       },
+       Throws::invalid_argument,
+       "mean_squared_error: predictions of shape (2,) and targets of shape (2, 1) differ"},
+      {"mean_squared_error of NaN", [] { metrics::mean_squared_error(full({2}, kNaN), ones({2})); },
+       Throws::invalid_argument, "mean_squared_error: predictions[0] is nan"},
+      {"r2_score of 1 sample", [] { metrics::r2_score(ones({1}), ones({1})); },
+       Throws::invalid_argument, "r2_score: needs at least 2 samples, got 1"},
+      {"argmax over axis 3 of a vector", [] { metrics::argmax(ones({2}), 3); },
+       Throws::out_of_range, "argmax: axis 3 out of range"},
+      {"argmax of NaN", [] { metrics::argmax(full({2}, kNaN), 0); }, Throws::invalid_argument,
+       "argmax: input[0] is NaN"},
+      {"binarize at a NaN threshold", [] { metrics::binarize(ones({2}), kNaN); },
+       Throws::invalid_argument, "binarize: threshold is NaN"},
+  });
+}
+
+TEST_CASE("the Trainer refuses bad options and data and stops on a NaN loss",
+          "[nn][trainer][errors]") {
+  Scalar model;
+  optim::SGD optimizer(model.parameters(), 0.1);
+  const nn::LossFunction mse = [](const Tensor& p, const Tensor& t) { return mse_loss(p, t); };
+  nn::FitOptions quiet;
+  quiet.verbosity = nn::Verbosity::silent;
+  const data::Dataset ones4(ones({4, 1}, float64), ones({4, 1}, float64));
+  auto options = [&](auto change) {
+    nn::FitOptions o = quiet;
+    change(o);
+    return o;
+  };
+  TempDir dir("trainer");
+  check_bad_calls({
+      {"no loss function", [&] { nn::Trainer(model, optimizer, nullptr, quiet); },
+       Throws::invalid_argument, "fit: no loss function given"},
+      {"0 epochs",
+       [&] { nn::Trainer(model, optimizer, mse, options([](auto& o) { o.epochs = 0; })); },
+       Throws::invalid_argument, "fit: epochs must be at least 1"},
+      {"batch_size 0",
+       [&] { nn::Trainer(model, optimizer, mse, options([](auto& o) { o.batch_size = 0; })); },
+       Throws::invalid_argument, "fit: batch_size must be at least 1"},
+      {"clip_grad_norm NaN",
+       [&] {
+         nn::Trainer(model, optimizer, mse, options([](auto& o) { o.clip_grad_norm = kNaN; }));
+       },
+       Throws::invalid_argument, "fit: clip_grad_norm must be finite and >= 0, got nan"},
+      {"an unknown monitor",
+       [&] { nn::Trainer(model, optimizer, mse, options([](auto& o) { o.monitor = "acc"; })); },
+       Throws::invalid_argument, "fit: unknown monitor 'acc'"},
+      {"an optimizer of another model",
+       [&] {
+         Scalar other;
+         nn::Trainer(other, optimizer, mse, quiet);
+       },
+       Throws::invalid_argument,
+       "fit: the optimizer (SGD) holds none of the Scalar's parameters; build it from "
+       "model.parameters()"},
+      {"early stopping without validation data",
+       [&] {
+         nn::fit(model, optimizer, mse, ones4, nullptr,
+                 options([](auto& o) { o.early_stopping = true; }));
+       },
+       Throws::invalid_argument, "fit: early stopping monitors val_loss but no validation data"},
+      {"drop_last leaving no batch",
+       [&] {
+         nn::fit(model, optimizer, mse, ones4, nullptr, options([](auto& o) {
+                   o.batch_size = 10;
+                   o.drop_last = true;
+                 }));
+       },
+       Throws::invalid_argument,
+       "fit: drop_last with batch_size 10 leaves no complete batch of the 4 training samples"},
+      {"a loss function returning a non-scalar",
+       [&] {
+         nn::fit(
+             model, optimizer, [](const Tensor& p, const Tensor& t) { return p - t; }, ones4,
+             nullptr, quiet);
+       },
+       Throws::invalid_argument,
+       "fit: the loss function returned a tensor of shape (4, 1); it must return one value"},
+      {"a loss function returning nothing",
+       [&] {
+         nn::fit(
+             model, optimizer, [](const Tensor&, const Tensor&) { return Tensor(); }, ones4,
+             nullptr, quiet);
+       },
+       Throws::invalid_argument, "fit: the loss function returned an undefined tensor"},
+      {"targets of the wrong shape",
+       [&] {
+         nn::fit(model, optimizer, mse, data::Dataset(ones({4, 1}, float64), ones({4}, float64)),
+                 nullptr, quiet);
+       },
+       Throws::invalid_argument, "mse_loss: input (4, 1) and target (4,) differ in shape"},
+      {"float32 data for a float64 model",
+       [&] {
+         nn::fit(model, optimizer, mse, data::Dataset(ones({4, 1}), ones({4, 1})), nullptr, quiet);
+       },
+       Throws::invalid_argument, "dtype mismatch: float32 and float64"},
+      {"a checkpoint path in a missing directory",
+       [&] {
+         nn::fit(model, optimizer, mse, ones4, nullptr, options([&](auto& o) {
+                   o.monitor = "train_loss";
+                   o.checkpoint_path = dir.file("no/model.npz");
+                 }));
+       },
+       Throws::runtime_error, "save: '" + dir.file("no/model.npz") + "': directory"},
+      {"evaluate on an empty dataset",
+       [&] { nn::Trainer(model, optimizer, mse, quiet).evaluate(data::Dataset()); },
+       Throws::invalid_argument, "evaluate: the dataset is empty"},
+      {"History::to_csv into a missing directory",
+       [&] { nn::History().to_csv(dir.file("no/history.csv")); }, Throws::runtime_error,
+       "History::to_csv: cannot write " + dir.file("no/history.csv")},
+  });
+
+  SECTION("a loss that becomes infinite stops training with the starting weights kept") {
+    Scalar diverging;
+    optim::SGD huge_steps(diverging.parameters(), 1e10);
+    const data::Dataset threes(full({4, 1}, 3.0, float64), ones({4, 1}, float64));
+    const nn::FitOptions many = options([](auto& o) { o.epochs = 50; });
+    check_bad_calls({{"a learning rate of 1e10",
+                      [&] { nn::fit(diverging, huge_steps, mse, threes, nullptr, many); },
+                      Throws::training_diverged, "fit: the loss became inf at epoch"}});
+    try {
+      nn::fit(diverging, huge_steps, mse, threes, nullptr, many);
+    } catch (const nn::TrainingDiverged& e) {
+      CHECK(std::isfinite(diverging.p.item()));  // the model holds sound weights
+      CHECK(e.history().epochs.size() < 50);     // the history up to the divergence
+    }
+  }
+}
