@@ -118,7 +118,7 @@ class FunctionNode final : public Node {
 
  protected:
   void release_saved() override {
-    F released(std::move(backward_));
+    [[maybe_unused]] F released(std::move(backward_));
     saved_output_.reset();
   }
 

@@ -338,9 +338,8 @@ TEST_CASE("cross_entropy rejects targets out of range, of the wrong count or not
                        MessageContains("cross_entropy: logits must be 2-D (N, C); got (5,)"));
   SECTION("targets in a tensor") {
     const Tensor two = zeros({2, 5}, float64);
-    CHECK_THROWS_MATCHES(
-        cross_entropy(two, f64({0, 1.5})), std::invalid_argument,
-        MessageContains("cross_entropy: target 1.5 is not a class index (row 1)"));
+    CHECK_THROWS_MATCHES(cross_entropy(two, f64({0, 1.5})), std::invalid_argument,
+                         MessageContains("cross_entropy: target 1.5 is not a class index (row 1)"));
     CHECK_THROWS_MATCHES(cross_entropy(two, f64({std::numeric_limits<double>::quiet_NaN(), 1})),
                          std::invalid_argument,
                          MessageContains("cross_entropy: target nan is not a class index (row 0)"));
