@@ -22,11 +22,14 @@
 #include <CLI/CLI.hpp>
 
 #include "autograd/autograd.hpp"
+#include "common/format.hpp"
 #include "common/plot.hpp"
 #include "nn/nn.hpp"
 
 using namespace xgrad;
 namespace fs = std::filesystem;
+
+using namespace xgrad::examples;
 
 namespace {
 
@@ -127,12 +130,6 @@ class MoonNet : public nn::Module {
 };
 
 // ---------------------------------------------------------------------------------------------
-
-std::string fixed(double value, int decimals) {
-  std::ostringstream out;
-  out << std::fixed << std::setprecision(decimals) << value;
-  return out.str();
-}
 
 // The model's logits for x, in evaluation mode and without recording a graph.
 Tensor logits(MoonNet& model, const Tensor& x) {

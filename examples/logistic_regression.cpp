@@ -19,6 +19,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "common/cli.hpp"
+#include "common/format.hpp"
 #include "common/plot.hpp"
 #include "models/models.hpp"
 #include "nn/data/csv.hpp"
@@ -29,6 +31,8 @@
 
 using namespace xgrad;
 namespace fs = std::filesystem;
+
+using namespace xgrad::examples;
 
 namespace {
 
@@ -79,55 +83,6 @@ struct Frame {
   Line line;
   double accuracy = 0;
 };
-
-std::vector<double> values(const Tensor& t) {
-  const Tensor d = t.detach().to(float64);
-  const auto& v = d.data<double>();
-  return std::vector<double>(v.begin(), v.end());
-}
-
-// 1234567 -> "1,234,567", as the notebook prints step counts.
-std::string grouped(std::size_t n) {
-  std::string digits = std::to_string(n), out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
-
-std::string fixed(double value, int decimals) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
-  return buffer;
-}
-
-std::string general(double value) {
-  std::ostringstream out;
-  out.precision(10);
-  out << value;
-  return out.str();
-}
-
-// Flag checks with plain messages (CLI11's PositiveNumber quotes the largest double in its own):
-// low <= value <= high, or low < value when strict.
-CLI::Validator in_range(double low, double high, bool strict = false) {
-  const std::string what = std::isinf(high) ? (strict ? "> " : ">= ") + general(low)
-                                            : "in [" + general(low) + ", " + general(high) + "]";
-  return CLI::Validator(
-      [=](std::string& input) -> std::string {
-        double value = std::numeric_limits<double>::quiet_NaN();
-        try {
-          value = std::stod(input);
-        } catch (const std::exception&) {
-        }
-        const bool ok = (strict ? value > low : value >= low) && value <= high;
-        return ok ? "" : "must be " + what + ", got " + input;
-      },
-      what);
-}
-
-constexpr double kNoLimit = std::numeric_limits<double>::infinity();
 
 Problem generated_problem(const Settings& s) {
   Generator generator(s.seed);

@@ -20,12 +20,16 @@
 #include <CLI/CLI.hpp>
 
 #include "autograd/autograd.hpp"
+#include "common/cli.hpp"
+#include "common/format.hpp"
 #include "common/plot.hpp"
 #include "models/models.hpp"
 #include "nn/nn.hpp"
 
 using namespace xgrad;
 namespace fs = std::filesystem;
+
+using namespace xgrad::examples;
 
 namespace {
 
@@ -73,38 +77,6 @@ struct EpochRow {
          val_acc = kNone;
 };
 
-std::string thousands(std::size_t n) {
-  std::string digits = std::to_string(n), out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
-
-std::string fixed(double value, int decimals) {
-  std::ostringstream out;
-  out << std::fixed << std::setprecision(decimals) << value;
-  return out.str();
-}
-
-std::vector<double> values(const Tensor& t) {
-  const Tensor d = to(t.detach(), float64);
-  const auto& a = d.data<double>();
-  return std::vector<double>(a.begin(), a.end());
-}
-
-nn::Init parse_init(const std::string& name) {
-  for (nn::Init init :
-       {nn::Init::kaiming_uniform, nn::Init::kaiming_normal, nn::Init::xavier_uniform,
-        nn::Init::xavier_normal, nn::Init::pytorch_default, nn::Init::standard_normal}) {
-    if (name == nn::init_name(init)) return init;
-  }
-  throw std::invalid_argument("unknown init '" + name +
-                              "' (use standard_normal, kaiming_uniform, kaiming_normal, "
-                              "xavier_uniform, xavier_normal or pytorch_default)");
-}
-
 Problem make_problem(const Config& c) {
   Problem p;
   if (!c.csv.empty()) {
@@ -113,7 +85,7 @@ Problem make_problem(const Config& c) {
     p.x = x;
     p.y = y;
     p.classes = models::class_count(kProgram, y, y.size(0));
-    p.description = fs::path(c.csv).filename().string() + ", " + thousands(x.size(0)) + " rows, " +
+    p.description = fs::path(c.csv).filename().string() + ", " + grouped(x.size(0)) + " rows, " +
                     std::to_string(x.size(1)) + " features, " + std::to_string(p.classes) +
                     " classes";
     p.csv = true;
@@ -142,7 +114,7 @@ Problem make_problem(const Config& c) {
   }
   p.x = s.x;
   p.y = s.y;
-  p.description += ", " + thousands(c.samples) + " samples";
+  p.description += ", " + grouped(c.samples) + " samples";
   return p;
 }
 
@@ -324,7 +296,7 @@ int run(const Config& c) {
   mo.activation = models::parse_activation(c.activation);
   mo.task = models::Task::multiclass;
   mo.normalization = problem.csv ? models::Normalization::standard : models::Normalization::none;
-  mo.init = parse_init(c.init);
+  mo.init = nn::parse_init(c.init);
   mo.seed = c.seed;
   mo.activation_on_output = c.notebook_output;
   models::MLP mlp(mo);
@@ -337,8 +309,8 @@ int run(const Config& c) {
   fo.seed = c.seed;
 
   std::cout << kProgram << ": " << problem.description << "\n"
-            << "rows: " << thousands(f_train.size(0)) << " train"
-            << (validation ? " / " + thousands(f_val.size(0)) + " validation" : std::string())
+            << "rows: " << grouped(f_train.size(0)) << " train"
+            << (validation ? " / " + grouped(f_val.size(0)) + " validation" : std::string())
             << "; features: " << f_train.size(1)
             << (expand        ? " (x0, x1 min-max normalized, then expanded 6-fold)"
                 : problem.csv ? " (standardized)"
@@ -364,7 +336,7 @@ int run(const Config& c) {
     rows.push_back(r);
     if (c.quiet || (log.epoch % every != 0 && log.epoch != 1)) return;
     std::cout << "epoch " << std::setw(4) << log.epoch << "/" << c.epochs << "  steps "
-              << std::setw(6) << thousands(log.steps) << "  loss " << fixed(r.train_loss, 4)
+              << std::setw(6) << grouped(log.steps) << "  loss " << fixed(r.train_loss, 4)
               << "  acc " << fixed(100 * r.train_acc, 2) << "%";
     if (validation) {
       std::cout << "  | val loss " << fixed(r.val_loss, 4) << "  acc " << fixed(100 * r.val_acc, 2)
@@ -388,7 +360,7 @@ int run(const Config& c) {
             << (c.notebook_output ? "activation on the output (the notebook's)" : "linear output")
             << ", " << parameters << " parameters, init " << c.init << "; " << c.optimizer << " lr "
             << c.lr << ", batch " << c.batch_size << "\n"
-            << "trained " << c.epochs << " epochs = " << thousands(steps) << " steps in "
+            << "trained " << c.epochs << " epochs = " << grouped(steps) << " steps in "
             << fixed(seconds, 1) << " s\n"
             << "train:      loss " << fixed(last.train_loss, 4) << "  accuracy "
             << fixed(100 * last.train_acc, 2) << "%\n";
@@ -412,7 +384,7 @@ int run(const Config& c) {
   if (problem.x.size(1) == 2) {
     const Tensor plane_all = to_plane(problem.x);
     const std::string box =
-        "Training steps: " + thousands(steps) + "\\nParameters: " + thousands(parameters) +
+        "Training steps: " + grouped(steps) + "\\nParameters: " + grouped(parameters) +
         "\\nAcc: " + fixed(100 * last.train_acc, 1) + "%" +
         (validation ? "\\nVal acc: " + fixed(100 * last.val_acc, 1) + "%" : std::string());
     const auto classify = [&](const Tensor& plane) { return mlp.predict(features(plane)); };
@@ -427,32 +399,6 @@ int run(const Config& c) {
   }
   std::cout << (drawn ? " (data and gnuplot scripts beside them)\n" : "\n");
   return 0;
-}
-
-// A flag value that must be a number above 0 (CLI::PositiveNumber's message prints DBL_MAX).
-CLI::Validator positive() {
-  return CLI::Validator(
-      [](std::string& text) {
-        try {
-          if (std::stod(text) > 0) return std::string();
-        } catch (const std::exception&) {
-        }
-        return "must be a number above 0, got " + text;
-      },
-      "POSITIVE");
-}
-
-// A flag value that must be a number of at least 0 (CLI's own check prints DBL_MAX).
-CLI::Validator non_negative() {
-  return CLI::Validator(
-      [](std::string& text) {
-        try {
-          if (std::stod(text) >= 0) return std::string();
-        } catch (const std::exception&) {
-        }
-        return "must be a number of at least 0, got " + text;
-      },
-      "NON-NEGATIVE");
 }
 
 }  // namespace
@@ -473,7 +419,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(2, 10))
       ->capture_default_str();
   app.add_option("--noise", c.noise, "Noise of spirals (0.2), moons (0.1), circles (0.05)")
-      ->check(non_negative());
+      ->check(in_range(0, kNoLimit));
   app.add_flag("--no-expand", c.no_expand, "Use x0, x1 only, without the 6-fold expansion");
   app.add_option("--hidden", c.hidden, "Hidden layer widths")
       ->delimiter(',')
@@ -484,7 +430,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--optimizer", c.optimizer, "sgd, momentum, nesterov, adam, adamw or rmsprop")
       ->capture_default_str();
-  app.add_option("--lr", c.lr, "Learning rate")->check(positive())->capture_default_str();
+  app.add_option("--lr", c.lr, "Learning rate")
+      ->check(in_range(0, kNoLimit, true))
+      ->capture_default_str();
   app.add_option("--epochs", c.epochs, "Epochs")
       ->check(CLI::Range(1, 1000000))
       ->capture_default_str();

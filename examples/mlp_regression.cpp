@@ -16,12 +16,16 @@
 #include <CLI/CLI.hpp>
 
 #include "autograd/autograd.hpp"
+#include "common/cli.hpp"
+#include "common/format.hpp"
 #include "common/plot.hpp"
 #include "models/models.hpp"
 #include "nn/nn.hpp"
 
 using namespace xgrad;
 namespace fs = std::filesystem;
+
+using namespace xgrad::examples;
 
 namespace {
 
@@ -45,38 +49,6 @@ struct Config {
   std::string out = "out/mlp_regression";
   bool quiet = false;
 };
-
-std::string thousands(std::size_t n) {
-  std::string digits = std::to_string(n), out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
-
-std::string fixed(double value, int decimals) {
-  std::ostringstream out;
-  out << std::fixed << std::setprecision(decimals) << value;
-  return out.str();
-}
-
-std::vector<double> values(const Tensor& t) {
-  const Tensor d = to(t.detach(), float64);
-  const auto& a = d.data<double>();
-  return std::vector<double>(a.begin(), a.end());
-}
-
-nn::Init parse_init(const std::string& name) {
-  for (nn::Init init :
-       {nn::Init::kaiming_uniform, nn::Init::kaiming_normal, nn::Init::xavier_uniform,
-        nn::Init::xavier_normal, nn::Init::pytorch_default, nn::Init::standard_normal}) {
-    if (name == nn::init_name(init)) return init;
-  }
-  throw std::invalid_argument("unknown init '" + name +
-                              "' (use standard_normal, kaiming_uniform, kaiming_normal, "
-                              "xavier_uniform, xavier_normal or pytorch_default)");
-}
 
 // The notebook's curve: cos(x/2 - 0.5) + 0.15 x^2 - cos(0.2 x^3) + sin(0.5 x^2).
 Tensor curve(const Tensor& x) {
@@ -152,7 +124,7 @@ int run(const Config& c) {
   mo.activation = models::parse_activation(c.activation);
   mo.task = models::Task::regression;
   mo.normalization = models::parse_normalization(c.normalization);
-  mo.init = parse_init(c.init);
+  mo.init = nn::parse_init(c.init);
   mo.seed = c.seed;
   mo.activation_on_output = c.notebook_output;
   models::MLP mlp(mo);
@@ -167,14 +139,14 @@ int run(const Config& c) {
   fo.callbacks.push_back([&](nn::Trainer&, const nn::EpochLog& log) {
     if (c.quiet || (log.epoch % every != 0 && log.epoch != 1)) return;
     std::cout << "epoch " << std::setw(5) << log.epoch << "/" << c.epochs << "  steps "
-              << std::setw(7) << thousands(log.steps) << "  MSE " << fixed(log.train_loss, 5)
+              << std::setw(7) << grouped(log.steps) << "  MSE " << fixed(log.train_loss, 5)
               << "  (half: " << fixed(log.train_loss / 2, 5) << ")\n";
   });
 
   std::string shape = "6";
   for (std::size_t units : c.hidden) shape += "-" + std::to_string(units);
   std::cout << kProgram << ": y = cos(x/2 - 0.5) + 0.15 x^2 - cos(0.2 x^3) + sin(0.5 x^2) at "
-            << thousands(c.samples) << " points of [0, 5]"
+            << grouped(c.samples) << " points of [0, 5]"
             << (c.noise > 0 ? ", noise " + fixed(c.noise, 3) : std::string()) << "\n"
             << "network " << shape << "-1 " << c.activation << ", "
             << (c.notebook_output ? "activation on the output (the notebook's)" : "linear output")
@@ -192,7 +164,7 @@ int run(const Config& c) {
   const double r2 = metrics::r2_score(predicted, y_flat);
   const std::size_t parameters = mlp.module().parameter_count();
   const std::size_t steps = history.epochs.back().steps;
-  std::cout << thousands(parameters) << " parameters, " << thousands(steps) << " steps in "
+  std::cout << grouped(parameters) << " parameters, " << grouped(steps) << " steps in "
             << fixed(seconds, 1) << " s\n"
             << "final MSE " << fixed(mse, 5) << ", half MSE " << fixed(mse / 2, 5)
             << " (the notebook's loss: " << kNotebookHalfMse << " after 50,000 steps), R^2 "
@@ -202,8 +174,8 @@ int run(const Config& c) {
     std::cout << "MSE against the noiseless curve " << fixed(noiseless, 5) << "\n";
   }
 
-  const std::string box = "Training steps: " + thousands(steps) +
-                          "\\nParameters: " + thousands(parameters) +
+  const std::string box = "Training steps: " + grouped(steps) +
+                          "\\nParameters: " + grouped(parameters) +
                           "\\nLoss: " + fixed(mse / 2, 5) + " (half MSE)";
   const bool fit_drawn =
       plot_fit(out, values(x), values(clean), values(y), values(predicted), box, c.noise > 0);
@@ -218,32 +190,6 @@ int run(const Config& c) {
   return 0;
 }
 
-// A flag value that must be a number above 0 (CLI::PositiveNumber's message prints DBL_MAX).
-CLI::Validator positive() {
-  return CLI::Validator(
-      [](std::string& text) {
-        try {
-          if (std::stod(text) > 0) return std::string();
-        } catch (const std::exception&) {
-        }
-        return "must be a number above 0, got " + text;
-      },
-      "POSITIVE");
-}
-
-// A flag value that must be a number of at least 0 (CLI's own check prints DBL_MAX).
-CLI::Validator non_negative() {
-  return CLI::Validator(
-      [](std::string& text) {
-        try {
-          if (std::stod(text) >= 0) return std::string();
-        } catch (const std::exception&) {
-        }
-        return "must be a number of at least 0, got " + text;
-      },
-      "NON-NEGATIVE");
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -253,7 +199,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(10, 10000000))
       ->capture_default_str();
   app.add_option("--noise", c.noise, "Standard deviation of Gaussian noise on y")
-      ->check(non_negative())
+      ->check(in_range(0, kNoLimit))
       ->capture_default_str();
   app.add_option("--hidden", c.hidden, "Hidden layer widths")
       ->delimiter(',')
@@ -268,7 +214,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--optimizer", c.optimizer, "sgd, momentum, nesterov, adam, adamw or rmsprop")
       ->capture_default_str();
-  app.add_option("--lr", c.lr, "Learning rate")->check(positive())->capture_default_str();
+  app.add_option("--lr", c.lr, "Learning rate")
+      ->check(in_range(0, kNoLimit, true))
+      ->capture_default_str();
   app.add_option("--epochs", c.epochs, "Epochs")
       ->check(CLI::Range(1, 1000000))
       ->capture_default_str();

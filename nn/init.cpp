@@ -29,6 +29,17 @@ const char* init_name(Init init) {
   return "unknown";
 }
 
+Init parse_init(const std::string& name) {
+  std::string names;
+  for (Init init :
+       {Init::kaiming_uniform, Init::kaiming_normal, Init::xavier_uniform, Init::xavier_normal,
+        Init::pytorch_default, Init::standard_normal, Init::uniform_unit, Init::zeros}) {
+    if (name == init_name(init)) return init;
+    names += (names.empty() ? "" : ", ") + std::string(init_name(init));
+  }
+  throw std::invalid_argument("unknown init '" + name + "' (use " + names + ")");
+}
+
 namespace init {
 
 namespace {

@@ -1,6 +1,8 @@
 // Parameter initialisation, in place and from a seedable generator (torch.nn.init's schemes).
 #pragma once
 
+#include <string>
+
 #include "autograd/random.hpp"
 #include "autograd/tensor.hpp"
 
@@ -18,8 +20,10 @@ enum class Init {
   zeros,            // everything 0.
 };
 
-/// The name of a scheme, as written above ("kaiming_uniform").
+/// The name of a scheme, as written above ("kaiming_uniform"), and back; parse_init throws
+/// std::invalid_argument listing the names for an unknown one.
 const char* init_name(Init init);
+Init parse_init(const std::string& name);
 
 namespace init {
 
