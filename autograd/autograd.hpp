@@ -1,6 +1,7 @@
 // xgrad's autograd layer in one include: tensors, factories, ops, the engine and its tools.
 #pragma once
 
+#include "autograd/anomaly.hpp"
 #include "autograd/dot.hpp"
 #include "autograd/engine.hpp"
 #include "autograd/factory.hpp"

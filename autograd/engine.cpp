@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "autograd/anomaly.hpp"
 #include "autograd/factory.hpp"
 #include "autograd/grad_mode.hpp"
 #include "autograd/ops.hpp"
@@ -179,7 +180,18 @@ std::vector<Tensor> Engine::run(const std::vector<Tensor>& outputs,
           "backward: trying to backward through the graph a second time (the saved values of '" +
           node.name() + "' were freed); pass retain_graph=true to the first backward");
     }
-    Gradients grads = node.apply(grad_output);
+    Gradients grads;
+    if (AnomalyMode::is_enabled()) {
+      {
+        detail::AnomalyBackwardScope scope;
+        grads = node.apply(grad_output);
+      }
+      for (std::size_t e = 0; e < grads.size(); ++e) {
+        detail::check_backward_anomaly(node.name(), grads[e], e);
+      }
+    } else {
+      grads = node.apply(grad_output);
+    }
     const auto& edges = node.next_edges_;
     if (!is_leaf && grads.size() != edges.size()) {
       throw std::logic_error("backward of '" + node.name() + "' returned " +

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "autograd/anomaly.hpp"
 #include "autograd/grad_mode.hpp"
 #include "autograd/pool.hpp"
 #include "autograd/tensor.hpp"
@@ -144,6 +145,7 @@ class FunctionNode final : public Node {
 template <class F>
 Tensor record_inputs(std::string name, const Tensor& output, const Tensor* inputs,
                      std::size_t count, F&& backward) {
+  if (AnomalyMode::is_enabled()) check_forward_anomaly(name, output, inputs, count);
   if (!should_record(inputs, count)) return output;
   Edges edges;
   edges.reserve(count);
