@@ -52,7 +52,7 @@ std::size_t class_of(std::size_t bytes) {
 
 void* pool_allocate(std::size_t bytes) {
   const std::size_t c = class_of(bytes);
-  if (c < kClasses && bytes > 0) {
+  if (kRecycleMemory && c < kClasses && bytes > 0) {
     if (FreeBlock* block = lists.head[c]) {
       lists.head[c] = block->next;
       --lists.count[c];
@@ -70,7 +70,7 @@ void* pool_allocate(std::size_t bytes) {
 
 void pool_deallocate(void* block, std::size_t bytes) noexcept {
   const std::size_t c = class_of(bytes);
-  if (c < kClasses && bytes > 0 && lists.alive && lists.count[c] < kMaxFree) {
+  if (kRecycleMemory && c < kClasses && bytes > 0 && lists.alive && lists.count[c] < kMaxFree) {
     auto* free_block = static_cast<FreeBlock*>(block);
     free_block->next = lists.head[c];
     lists.head[c] = free_block;

@@ -7,6 +7,20 @@
 
 namespace xgrad::detail {
 
+/// False under AddressSanitizer: then blocks and buffers go straight back to operator delete and
+/// malloc, so that a use after free is still caught rather than hidden by a recycled block.
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool kRecycleMemory = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+inline constexpr bool kRecycleMemory = false;
+#else
+inline constexpr bool kRecycleMemory = true;
+#endif
+#else
+inline constexpr bool kRecycleMemory = true;
+#endif
+
 /// A block of at least `bytes` from this thread's pool (operator new beyond the largest class).
 /// A graph of n ops is freed in one burst at the end of backward; malloc's per-thread cache keeps
 /// 7 blocks per size and sends the rest down its slow path, this pool keeps thousands.

@@ -70,7 +70,7 @@ Bins* open_bins() {
 }
 
 bool recyclable(std::size_t bytes) {
-  return bytes >= kMinRecycledBytes && bytes <= kMaxRecycledBytes;
+  return kRecycleMemory && bytes >= kMinRecycledBytes && bytes <= kMaxRecycledBytes;
 }
 
 // Keeps the value buffer of a dying Storage, if large enough, dropping the oldest kept ones

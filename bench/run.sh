@@ -29,7 +29,7 @@ export PYTHONDONTWRITEBYTECODE=1
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE} # see WORKLOADS.md, Threads
 
 # ---- build ---------------------------------------------------------------------------------
-mkdir -p "$PEERS"
+mkdir -p "$PEERS" "$(dirname "$OUT")"
 cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DXGRAD_BUILD_TESTS=OFF \
   -DXGRAD_BUILD_EXAMPLES=OFF >"$BUILD/build.log" 2>&1 &&
   cmake --build "$BUILD" -j 2 --target xgrad_bench >>"$BUILD/build.log" 2>&1 ||
