@@ -68,6 +68,18 @@ inline std::vector<double> values(const Tensor& t) {
   });
 }
 
+/// The rows of a matrix, as vectors Catch can print when a comparison fails.
+inline std::vector<std::vector<double>> rows(const Tensor& t) {
+  REQUIRE(t.dim() == 2);
+  const std::vector<double> flat = values(t);
+  std::vector<std::vector<double>> out;
+  for (std::size_t i = 0; i < t.size(0); ++i) {
+    out.emplace_back(flat.begin() + static_cast<long>(i * t.size(1)),
+                     flat.begin() + static_cast<long>((i + 1) * t.size(1)));
+  }
+  return out;
+}
+
 /// Asserts a tensor's shape and its row-major values, to a relative or absolute `tolerance`.
 inline void check_values(const Tensor& t, const Shape& shape, const std::vector<double>& expected,
                          double tolerance = 1e-12) {

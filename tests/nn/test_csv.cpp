@@ -2,6 +2,8 @@
 // column.
 #include <catch2/catch.hpp>
 
+#include "gradient_checks.hpp"
+
 #include <unistd.h>
 
 #include <filesystem>
@@ -15,26 +17,10 @@
 
 using namespace xgrad;
 using Catch::Matchers::Contains;
+using xgrad::testing::rows;
+using xgrad::testing::values;
 
 namespace {
-
-// The values of a tensor as a vector, and of a matrix as rows: Catch prints these when a
-// comparison fails (it cannot decompose an xtensor comparison).
-std::vector<double> values(const Tensor& t) {
-  const Tensor d = t.to(float64);
-  return std::vector<double>(d.data<double>().begin(), d.data<double>().end());
-}
-
-std::vector<std::vector<double>> rows(const Tensor& t) {
-  REQUIRE(t.dim() == 2);
-  const std::vector<double> flat = values(t);
-  std::vector<std::vector<double>> out;
-  for (std::size_t i = 0; i < t.size(0); ++i) {
-    out.emplace_back(flat.begin() + static_cast<long>(i * t.size(1)),
-                     flat.begin() + static_cast<long>((i + 1) * t.size(1)));
-  }
-  return out;
-}
 
 // A folder of this process's own for test files, removed when the tests end.
 struct TempFolder {

@@ -1,6 +1,8 @@
 // Tests of the scalers, normalize, expand_features, one_hot and the train/validation/test splits.
 #include <catch2/catch.hpp>
 
+#include "gradient_checks.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -12,26 +14,10 @@
 
 using namespace xgrad;
 using Catch::Matchers::Contains;
+using xgrad::testing::rows;
+using xgrad::testing::values;
 
 namespace {
-
-// The values of a tensor as a vector, and of a matrix as rows: Catch prints these when a
-// comparison fails (it cannot decompose an xtensor comparison).
-std::vector<double> values(const Tensor& t) {
-  const Tensor d = t.to(float64);
-  return std::vector<double>(d.data<double>().begin(), d.data<double>().end());
-}
-
-std::vector<std::vector<double>> rows(const Tensor& t) {
-  REQUIRE(t.dim() == 2);
-  const std::vector<double> flat = values(t);
-  std::vector<std::vector<double>> out;
-  for (std::size_t i = 0; i < t.size(0); ++i) {
-    out.emplace_back(flat.begin() + static_cast<long>(i * t.size(1)),
-                     flat.begin() + static_cast<long>((i + 1) * t.size(1)));
-  }
-  return out;
-}
 
 // Rows 0..n-1 as x (n, 1) holding i, and y (n,) holding 10 i: a split keeps them paired.
 std::pair<Tensor, Tensor> numbered_rows(std::size_t n) {
