@@ -9,6 +9,7 @@
 #include "autograd/gradcheck.hpp"
 #include "autograd/node.hpp"
 #include "autograd/ops.hpp"
+#include "autograd/parallel.hpp"
 #include "autograd/random.hpp"
 #include "autograd/tensor.hpp"
 #include "autograd/threads.hpp"

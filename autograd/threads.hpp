@@ -3,9 +3,10 @@
 
 namespace xgrad {
 
-/// Caps every thread pool xgrad's ops run on at n threads, as torch.set_num_threads. Today that
-/// is OpenBLAS's pool (matrix products); xgrad's own kernels run on the calling thread. Takes
-/// effect at once, for every thread. Throws std::invalid_argument unless n >= 1.
+/// Caps every thread pool xgrad's ops run on at n threads, as torch.set_num_threads: OpenBLAS's
+/// (matrix products) and xgrad's own (parallel_for: large elementwise ops, the fused regression
+/// losses), the calling thread counted in. Takes effect at once, for every thread; xgrad's pool
+/// starts or stops workers at its next call. Throws std::invalid_argument unless n >= 1.
 void set_num_threads(int n);
 
 /// The current cap: the last set_num_threads, else what OpenBLAS chose at load time (from

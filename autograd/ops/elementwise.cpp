@@ -298,12 +298,13 @@ void add_(Tensor& self, const Tensor& other, double alpha) {
     const T* src = other.data<T>().data();
     const T scale = static_cast<T>(alpha);
     if (same_shape) {
-      const std::size_t n = self.numel();
-      if (alpha == 1.0) {
-        for (std::size_t i = 0; i < n; ++i) dst[i] += src[i];
-      } else {
-        for (std::size_t i = 0; i < n; ++i) dst[i] += scale * src[i];
-      }
+      kernels::for_each_range(self.numel(), [&](std::size_t begin, std::size_t end) {
+        if (alpha == 1.0) {
+          for (std::size_t i = begin; i < end; ++i) dst[i] += src[i];
+        } else {
+          for (std::size_t i = begin; i < end; ++i) dst[i] += scale * src[i];
+        }
+      });
       return;
     }
     kernels::strided_loop(

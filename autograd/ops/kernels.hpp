@@ -11,10 +11,13 @@
 
 #include "autograd/dtype.hpp"
 #include "autograd/ops/fastmath.hpp"
+#include "autograd/parallel.hpp"
 #include "autograd/shape.hpp"
 #include "autograd/tensor.hpp"
 
 namespace xgrad::kernels {
+
+using detail::for_each_range;
 
 using Strides = std::vector<std::size_t>;
 
@@ -144,8 +147,9 @@ Tensor unary(const Tensor& x, F f) {
     Tensor out = kernels::empty<T>(in.shape());
     const T* src = in.data();
     T* dst = values<T>(out);
-    const std::size_t n = in.size();
-    for (std::size_t i = 0; i < n; ++i) dst[i] = f(src[i]);
+    for_each_range(in.size(), [&](std::size_t begin, std::size_t end) {
+      for (std::size_t i = begin; i < end; ++i) dst[i] = f(src[i]);
+    });
     return out;
   });
 }
@@ -163,8 +167,9 @@ Tensor binary(const char* op, const Tensor& a, const Tensor& b, F f) {
     if (ShapeRef(xa.shape()) == ShapeRef(xb.shape())) {
       Tensor out = kernels::empty<T>(xa.shape());
       T* po = values<T>(out);
-      const std::size_t n = xa.size();
-      for (std::size_t i = 0; i < n; ++i) po[i] = f(pa[i], pb[i]);
+      for_each_range(xa.size(), [&](std::size_t begin, std::size_t end) {
+        for (std::size_t i = begin; i < end; ++i) po[i] = f(pa[i], pb[i]);
+      });
       return out;
     }
     const Shape sa(xa.shape().begin(), xa.shape().end());
@@ -192,7 +197,9 @@ Tensor unary_reusing(const Tensor& x, F f) {
   dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     T* v = std::get<xt::xarray<T>>(*x.impl()->storage).data();
-    for (std::size_t i = 0, n = x.numel(); i < n; ++i) v[i] = f(v[i]);
+    for_each_range(x.numel(), [&](std::size_t begin, std::size_t end) {
+      for (std::size_t i = begin; i < end; ++i) v[i] = f(v[i]);
+    });
   });
   return x;
 }
@@ -208,7 +215,9 @@ Tensor binary_reusing(const char* op, const Tensor& a, const Tensor& b, F f) {
     using T = decltype(tag);
     T* va = std::get<xt::xarray<T>>(*a.impl()->storage).data();
     const T* vb = values<T>(b);
-    for (std::size_t i = 0, n = a.numel(); i < n; ++i) va[i] = f(va[i], vb[i]);
+    for_each_range(a.numel(), [&](std::size_t begin, std::size_t end) {
+      for (std::size_t i = begin; i < end; ++i) va[i] = f(va[i], vb[i]);
+    });
   });
   return a;
 }

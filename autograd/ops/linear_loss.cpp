@@ -21,6 +21,7 @@
 #include "autograd/ops/matmul.hpp"
 #include "autograd/ops/reduction.hpp"
 #include "autograd/ops/shape_ops.hpp"
+#include "autograd/parallel.hpp"
 
 namespace xgrad {
 
@@ -100,6 +101,20 @@ struct Pass {
   Tensor d;  // (rows, 1), when x needs a gradient
 };
 
+// The rows a parallel piece of the pass covers: eight blocks, about 256 KB of x.
+std::size_t piece_rows(std::size_t features, std::size_t element_size) {
+  return 8 * block_rows(features, element_size);
+}
+
+// What one piece of rows contributed: its terms and derivatives summed over eight lanes, and x^T d
+// over its rows.
+template <class T>
+struct Partial {
+  double lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  double dlanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  std::vector<T> dweight;
+};
+
 template <class T>
 Pass<T> one_pass(LinearLoss loss, const Tensor& x, const Tensor& weight, const Tensor& bias,
                  const Tensor& target, bool gradients, bool keep_d) {
@@ -110,47 +125,62 @@ Pass<T> one_pass(LinearLoss loss, const Tensor& x, const Tensor& weight, const T
   const T b = bias.defined() ? *kernels::values<T>(bias) : T(0);
   const bool mse = loss == LinearLoss::mse;
   Pass<T> pass;
-  T* dw = nullptr;
-  if (gradients) {
-    pass.dweight = kernels::empty<T>(Shape{features});
-    dw = kernels::values<T>(pass.dweight);
-    std::fill(dw, dw + features, T(0));
-  }
   T* pd = nullptr;
   if (keep_d) {
     pass.d = kernels::empty<T>(Shape{rows, 1});
     pd = kernels::values<T>(pass.d);
   }
   const std::size_t block = block_rows(features, sizeof(T));
-  std::vector<T> z(std::min(block, rows)), d(z.size());
-  double lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0}, dlanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  for (std::size_t begin = 0; begin < rows; begin += block) {
-    const std::size_t count = std::min(block, rows - begin);
-    const T* xb = px + begin * features;
-    const T* tb = pt + begin;
-    // z = x w + b, the bias first, as addmm adds it
-    std::fill(z.begin(), z.begin() + static_cast<long>(count), b);
-    gemv(false, count, features, xb, pw, z.data());
-    // the terms, and d = the derivative of each term by z: 2 (z - t), or s(z) - t
-    // (branch-free loops, one per loss, so that they vectorise)
-    T* zb = z.data();
-    T* db = d.data();
-    if (mse) {
-      for (std::size_t j = 0; j < count; ++j) {
-        const T diff = zb[j] - tb[j];
-        db[j] = diff * T(2);
-        zb[j] = diff * diff;
+  const std::size_t piece = piece_rows(features, sizeof(T));
+  // Pieces of rows are cut by size alone and their partial sums added in order below, so the
+  // result is the same on any number of threads.
+  std::vector<Partial<T>> partials(rows / piece + (rows % piece != 0));
+  parallel_for(0, rows, piece, [&](std::size_t first, std::size_t last) {
+    Partial<T>& partial = partials[first / piece];
+    if (gradients) partial.dweight.assign(features, T(0));
+    std::vector<T> z(std::min(block, last - first)), d(z.size());
+    for (std::size_t begin = first; begin < last; begin += block) {
+      const std::size_t count = std::min(block, last - begin);
+      const T* xb = px + begin * features;
+      const T* tb = pt + begin;
+      // z = x w + b, the bias first, as addmm adds it
+      std::fill(z.begin(), z.begin() + static_cast<long>(count), b);
+      gemv(false, count, features, xb, pw, z.data());
+      // the terms, and d = the derivative of each term by z: 2 (z - t), or s(z) - t
+      // (branch-free loops, one per loss, so that they vectorise)
+      T* zb = z.data();
+      T* db = d.data();
+      if (mse) {
+        for (std::size_t j = 0; j < count; ++j) {
+          const T diff = zb[j] - tb[j];
+          db[j] = diff * T(2);
+          zb[j] = diff * diff;
+        }
+      } else {
+        logistic_block(zb, db, tb, count);
       }
-    } else {
-      logistic_block(zb, db, tb, count);
+      // sums over eight lanes, term i in lane i mod 8 (begin is a multiple of 8), as sum() adds
+      add_to_lanes(partial.lanes, zb, count);
+      if (gradients) {
+        add_to_lanes(partial.dlanes, db, count);
+        gemv(true, count, features, xb, db, partial.dweight.data());  // += x^T d, x still in cache
+        if (pd) std::copy(db, db + count, pd + begin);
+      }
     }
-    // sums over eight lanes, term i in lane i mod 8 (begin is a multiple of 8), as sum() adds
-    add_to_lanes(lanes, zb, count);
-    if (gradients) {
-      add_to_lanes(dlanes, db, count);
-      gemv(true, count, features, xb, db, dw);  // dw += x^T d, the block still in cache
-      if (pd) std::copy(db, db + count, pd + begin);
+  });
+  double lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0}, dlanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  T* dw = nullptr;
+  if (gradients) {
+    pass.dweight = kernels::empty<T>(Shape{features});
+    dw = kernels::values<T>(pass.dweight);
+    std::fill(dw, dw + features, T(0));
+  }
+  for (const Partial<T>& partial : partials) {
+    for (int k = 0; k < 8; ++k) {
+      lanes[k] += partial.lanes[k];
+      dlanes[k] += partial.dlanes[k];
     }
+    for (std::size_t f = 0; dw && f < features; ++f) dw[f] += partial.dweight[f];
   }
   for (int k = 0; k < 8; ++k) {
     pass.total += lanes[k];

@@ -37,7 +37,10 @@ void gemm_raw(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, con
   if (m == 0 || n == 0) return;
   // C = 0 then C += A B: a plain fill is cheaper than OpenBLAS's beta = 0 pass (a memset per row)
   // and, for gemv, does not depend on how a BLAS scales a C that may hold NaN by 0.
-  if (!accumulate) std::fill(c, c + m * n, T(0));
+  if (!accumulate) {
+    kernels::for_each_range(m * n,
+                            [c](std::size_t b, std::size_t e) { std::fill(c + b, c + e, T(0)); });
+  }
   if (k == 0) return;  // BLAS rejects zero leading dimensions; the product adds nothing
   const auto trans = [](bool t) { return t ? Transpose::Trans : Transpose::NoTrans; };
   const Index lda = static_cast<Index>(ta ? m : k);
@@ -120,9 +123,13 @@ Tensor affine(const char* op, const Tensor& input, const Tensor& a, const Tensor
     const T* src = kernels::values<T>(input);
     const bool row = si.size() > 0 && si[si.size() - 1] == p.n && input.numel() == p.n;
     if (row) {  // a bias (n,) or (1, n): copied to every row
-      for (std::size_t r = 0; r < p.m; ++r) {
-        for (std::size_t j = 0; j < p.n; ++j) dst[r * p.n + j] = src[j];
-      }
+      kernels::for_each_range(p.m * p.n, [&](std::size_t begin, std::size_t end) {
+        for (std::size_t i = begin; i < end;) {  // the rest of row i / n, or up to `end`
+          const std::size_t j = i % p.n, count = std::min(p.n - j, end - i);
+          std::copy(src + j, src + j + count, dst + i);
+          i += count;
+        }
+      });
     } else {
       kernels::strided_loop(out_shape, kernels::contiguous_strides(out_shape),
                             kernels::broadcast_strides(si, out_shape),

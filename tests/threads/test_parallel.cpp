@@ -1,0 +1,192 @@
+// Tests of parallel_for, xgrad's own pool: every index once, the same pieces and the same bits on
+// any thread count, errors carried back to the caller, nested and concurrent calls, and the cap of
+// set_num_threads. Also run under ThreadSanitizer with the rest of tests/threads/.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <stdexcept>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "gradient_checks.hpp"
+#include "nn/nn.hpp"
+
+using namespace xgrad;
+using xgrad::testing::MessageContains;
+
+namespace {
+
+// Sets the thread cap for a scope and puts the previous one back.
+class ThreadCap {
+ public:
+  explicit ThreadCap(int n) : previous_(get_num_threads()) { set_num_threads(n); }
+  ~ThreadCap() { set_num_threads(previous_); }
+  ThreadCap(const ThreadCap&) = delete;
+  ThreadCap& operator=(const ThreadCap&) = delete;
+
+ private:
+  int previous_;
+};
+
+using Pieces = std::vector<std::pair<std::size_t, std::size_t>>;
+
+// The pieces parallel_for hands out over [begin, end), in order, each written by its own body call
+// into its own slot.
+Pieces pieces_of(std::size_t begin, std::size_t end, std::size_t grain) {
+  const std::size_t n = end - begin;
+  Pieces pieces(n / grain + (n % grain != 0));
+  parallel_for(begin, end, grain, [&](std::size_t b, std::size_t e) {
+    pieces[(b - begin) / grain] = {b, e};
+  });
+  return pieces;
+}
+
+std::vector<float> floats(const Tensor& t) {
+  const auto& v = t.data<float>();
+  return std::vector<float>(v.begin(), v.end());
+}
+
+// Values of large elementwise ops, the fused regression losses and their gradients: everything
+// the pool runs. (addmm's product is by zeros, so that only its bias copy, which the pool runs, is
+// compared: OpenBLAS's own products may round differently on different thread counts.)
+std::vector<std::vector<float>> pooled_results() {
+  Generator generator(5);
+  const Tensor x = uniform({300, 1000}, -2.0, 2.0, generator, float32);
+  const Tensor y = uniform({300, 1000}, -2.0, 2.0, generator, float32);
+  const Tensor rows = uniform({50000, 20}, -1.0, 1.0, generator, float32);
+  const Tensor target = uniform({50000, 1}, 0.0, 1.0, generator, float32);
+  Tensor w = uniform({20, 1}, -1.0, 1.0, generator, float32).requires_grad_();
+  Tensor b = zeros({1}, float32, true);
+  std::vector<std::vector<float>> out{
+      floats(add(x, y)), floats(mul(x, y)),
+      floats(relu(x)),   floats(sigmoid(x)),
+      floats(exp(x)),    floats(addmm(y.sum({1}), x, zeros({1000, 300}, float32)))};
+  Tensor z = x.detach().clone();
+  {
+    no_grad guard;
+    add_(z, y, -0.5);
+  }
+  out.push_back(floats(z));
+  for (LinearLoss loss : {LinearLoss::mse, LinearLoss::binary_cross_entropy_with_logits}) {
+    w.set_grad(Tensor());
+    b.set_grad(Tensor());
+    const Tensor value = linear_loss(loss, rows, w, b, target);
+    value.backward();
+    out.push_back(floats(value));
+    out.push_back(floats(w.grad()));
+    out.push_back(floats(b.grad()));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("parallel_for runs each piece once, cut the same way on any number of threads",
+          "[threads][parallel]") {
+  const int threads = GENERATE(1, 2, 3, 8);
+  ThreadCap cap(threads);
+  INFO(threads << " threads");
+  CHECK(pieces_of(10, 110, 25) == Pieces{{10, 35}, {35, 60}, {60, 85}, {85, 110}});
+  CHECK(pieces_of(0, 7, 3) == Pieces{{0, 3}, {3, 6}, {6, 7}});
+  CHECK(pieces_of(5, 6, 100) == Pieces{{5, 6}});
+  CHECK(pieces_of(4, 4, 3).empty());
+  // every index of a large range exactly once
+  std::vector<std::uint8_t> seen(1 << 20, 0);
+  parallel_for(0, seen.size(), 1000, [&](std::size_t b, std::size_t e) {
+    for (std::size_t i = b; i < e; ++i) ++seen[i];
+  });
+  CHECK(std::count(seen.begin(), seen.end(), 1) == static_cast<long>(seen.size()));
+}
+
+TEST_CASE("parallel_for uses more than one thread when the cap allows it", "[threads][parallel]") {
+  ThreadCap cap(2);
+  // Each piece waits (bounded) until two pieces are running at once.
+  std::atomic<int> running{0}, most{0};
+  parallel_for(0, 2, 1, [&](std::size_t, std::size_t) {
+    const int now = ++running;
+    most = std::max(most.load(), now);
+    for (int spin = 0; spin < 2000000 && running.load() < 2; ++spin) std::this_thread::yield();
+    most = std::max(most.load(), running.load());
+    --running;
+  });
+  CHECK(most.load() == 2);
+}
+
+TEST_CASE("parallel_for rethrows a body's exception and stays usable", "[threads][parallel]") {
+  const int threads = GENERATE(1, 2);
+  ThreadCap cap(threads);
+  std::atomic<int> after{0};
+  CHECK_THROWS_MATCHES(parallel_for(0, 100, 10,
+                                    [&](std::size_t b, std::size_t) {
+                                      if (b == 30) throw std::runtime_error("piece 30 failed");
+                                      if (b > 30) ++after;
+                                    }),
+                       std::runtime_error, MessageContains("piece 30 failed"));
+  std::atomic<std::size_t> total{0};
+  parallel_for(0, 1000, 7, [&](std::size_t b, std::size_t e) { total += e - b; });
+  CHECK(total.load() == 1000);
+  CHECK_THROWS_MATCHES(parallel_for(0, 10, 0, [](std::size_t, std::size_t) {}),
+                       std::invalid_argument,
+                       MessageContains("parallel_for: grain must be at least 1, got 0"));
+}
+
+TEST_CASE("parallel_for inside a body, and from several threads at once, completes",
+          "[threads][parallel]") {
+  ThreadCap cap(2);
+  std::atomic<std::size_t> inner{0};
+  parallel_for(0, 4, 1, [&](std::size_t, std::size_t) {
+    parallel_for(0, 100, 10, [&](std::size_t b, std::size_t e) { inner += e - b; });
+  });
+  CHECK(inner.load() == 400);
+
+  // Four threads call at once; those that find the pool busy run their pieces themselves.
+  std::vector<std::size_t> sums(4, 0);
+  std::vector<std::thread> callers;
+  for (std::size_t t = 0; t < sums.size(); ++t) {
+    callers.emplace_back([&sums, t] {
+      std::vector<std::size_t> partial(100, 0);
+      for (int round = 0; round < 20; ++round) {
+        parallel_for(0, 100000, 1000, [&](std::size_t b, std::size_t e) {
+          for (std::size_t i = b; i < e; ++i) partial[b / 1000] += i % 7;
+        });
+      }
+      for (std::size_t p : partial) sums[t] += p;
+    });
+  }
+  for (std::thread& caller : callers) caller.join();
+  std::size_t expected = 0;
+  for (std::size_t i = 0; i < 100000; ++i) expected += i % 7;
+  for (std::size_t s : sums) CHECK(s == 20 * expected);
+}
+
+TEST_CASE("large elementwise ops and the fused losses give the same bits on 1, 2 and 3 threads",
+          "[threads][parallel]") {
+  std::vector<std::vector<float>> one;
+  {
+    ThreadCap cap(1);
+    one = pooled_results();
+  }
+  for (int threads : {2, 3}) {
+    ThreadCap cap(threads);
+    INFO(threads << " threads");
+    const auto many = pooled_results();
+    REQUIRE(many.size() == one.size());
+    for (std::size_t i = 0; i < one.size(); ++i) {
+      INFO("result " << i);
+      CHECK(many[i] == one[i]);
+    }
+  }
+}
+
+TEST_CASE("set_num_threads(1) keeps every kernel on the calling thread", "[threads][parallel]") {
+  ThreadCap cap(1);
+  const std::thread::id caller = std::this_thread::get_id();
+  std::atomic<int> elsewhere{0};
+  parallel_for(0, 64, 1, [&](std::size_t, std::size_t) {
+    if (std::this_thread::get_id() != caller) ++elsewhere;
+  });
+  CHECK(elsewhere.load() == 0);
+}
