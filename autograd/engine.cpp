@@ -18,6 +18,25 @@ namespace {
 
 std::atomic<std::uint64_t> next_visit_mark{1};
 
+// The plain backward pass running on this thread, for product_step: its nodes in order and the
+// node being differentiated. Null outside a walk, and in walks that must not update parameters.
+struct Walk {
+  const std::vector<std::shared_ptr<Node>>* order;
+  const Node* current;
+};
+thread_local Walk* current_walk = nullptr;
+
+class WalkContext {
+ public:
+  WalkContext(Walk* walk) : previous_(current_walk) { current_walk = walk; }
+  ~WalkContext() { current_walk = previous_; }
+  WalkContext(const WalkContext&) = delete;
+  WalkContext& operator=(const WalkContext&) = delete;
+
+ private:
+  Walk* previous_;
+};
+
 // Restores grad mode and empties the per-node buffers however the walk ends.
 class WalkScope {
  public:
@@ -74,6 +93,7 @@ std::vector<std::shared_ptr<Node>> Engine::topological_order(
   for (const auto& root : roots) {
     if (!root || root->visit_mark_ == mark) continue;
     root->visit_mark_ = mark;
+    root->dependencies_ = 0;
     stack.push_back({root.get(), 0});
     while (!stack.empty()) {
       Frame& frame = stack.back();
@@ -82,7 +102,10 @@ std::vector<std::shared_ptr<Node>> Engine::topological_order(
         Node* input = edges[frame.next_input++].get();
         if (input && input->visit_mark_ != mark) {
           input->visit_mark_ = mark;
+          input->dependencies_ = 1;
           stack.push_back({input, 0});
+        } else if (input) {
+          ++input->dependencies_;
         }
       } else {
         post_order.push_back(frame.node->shared_from_this());
@@ -161,8 +184,15 @@ std::vector<Tensor> Engine::run(const std::vector<Tensor>& outputs,
     accumulate(roots[i]->grad_buffer_, seeds[i], create_graph);
   }
 
+  // Parameters may be updated by the products that compute their gradients (product_step) only
+  // in a plain pass: not when recording it, capturing gradients, or checking them for anomalies.
+  Walk walk{&order, nullptr};
+  const bool plain = !create_graph && !capturing && !AnomalyMode::is_enabled();
+  WalkContext walk_context(plain ? &walk : nullptr);
+
   for (std::size_t index = 0; index < order.size(); ++index) {
     Node& node = *order[index];
+    walk.current = &node;
     Tensor grad_output = std::move(node.grad_buffer_);
     node.grad_buffer_ = Tensor();
     if (capturing) {
@@ -220,6 +250,30 @@ std::vector<Tensor> Engine::run(const std::vector<Tensor>& outputs,
   }
   return captured;
 }
+
+namespace detail {
+
+BackwardStep* product_step(const Tensor& param, double& alpha, double& beta) {
+  const Walk* walk = current_walk;
+  if (!walk || !walk->current || GradMode::is_enabled() || !param.defined()) return nullptr;
+  const auto& impl = param.impl();
+  if (!impl->backward_step || impl->grad_fn || impl->grad || impl->storage.use_count() != 1) {
+    return nullptr;
+  }
+  const std::shared_ptr<Node> accumulator = impl->grad_accumulator.lock();
+  if (!accumulator || accumulator->dependencies_ != 1) return nullptr;
+  // in this walk, and fed by the node being differentiated
+  const std::size_t i = accumulator->topo_index_;
+  if (i >= walk->order->size() || (*walk->order)[i].get() != accumulator.get()) return nullptr;
+  const auto& edges = walk->current->next_edges();
+  if (std::none_of(edges.begin(), edges.end(),
+                   [&](const std::shared_ptr<Node>& e) { return e == accumulator; })) {
+    return nullptr;
+  }
+  return impl->backward_step->scaled_sum(alpha, beta) ? impl->backward_step.get() : nullptr;
+}
+
+}  // namespace detail
 
 namespace autograd {
 

@@ -10,6 +10,29 @@
 
 namespace xgrad {
 
+/// An update of one parameter that backward() takes as soon as the parameter's whole gradient is
+/// known, instead of storing the gradient in .grad(), as PyTorch's optimizer step fused into the
+/// backward pass (register_post_accumulate_grad_hook). Installed with Tensor::set_backward_step;
+/// optim::Optimizer::fuse_into_backward installs its own. Steps run in plain backward passes only:
+/// under create_graph the gradient goes to .grad() as usual (a later step() applies it), and
+/// autograd::grad touches no parameter.
+class BackwardStep {
+ public:
+  virtual ~BackwardStep() = default;
+  /// Updates `param` in place, with grad mode off, from its gradient in this backward pass (plus
+  /// a gradient left in param.grad() by an earlier pass, which is then cleared).
+  virtual void apply(Tensor& param, const Tensor& grad) = 0;
+  /// True when the update is param = beta param + alpha grad (plain SGD, with or without weight
+  /// decay), with alpha and beta set. A matrix product that is the parameter's whole gradient then
+  /// writes the update itself, as one gemm with these alpha and beta, and the gradient is never
+  /// stored at all. The default is false: apply() takes every step.
+  virtual bool scaled_sum(double& alpha, double& beta) const {
+    (void)alpha;
+    (void)beta;
+    return false;
+  }
+};
+
 /// Runs backward passes; its static functions are the engine's whole interface.
 class Engine {
  public:

@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 
+#include "autograd/engine.hpp"
 #include "autograd/ops.hpp"
 
 namespace xgrad {
@@ -45,6 +46,15 @@ Tensor AccumulateGrad::variable() const {
 Gradients AccumulateGrad::apply(const Tensor& grad_output) {
   auto leaf = variable_.lock();
   if (!leaf) return {};  // the leaf is gone; nobody can read its gradient
+  if (leaf->backward_step && !GradMode::is_enabled()) {
+    // The gradient is complete (every op that feeds this node has run): take the step now.
+    const Tensor grad = leaf->grad ? add(Tensor(leaf->grad), grad_output) : grad_output;
+    leaf->grad.reset();
+    const std::shared_ptr<BackwardStep> step = leaf->backward_step;
+    Tensor param(std::move(leaf));
+    step->apply(param, grad);
+    return {};
+  }
   if (GradMode::is_enabled()) {
     // create_graph: keep the gradient's own graph so it can be differentiated again.
     leaf->grad = leaf->grad ? add(Tensor(leaf->grad), grad_output).impl() : grad_output.impl();

@@ -22,8 +22,20 @@ namespace xgrad {
 using Gradients = std::vector<Tensor>;
 
 class Node;
+class BackwardStep;
 /// A node's edges to the nodes of its inputs (held in the per-thread block pool).
 using Edges = std::vector<std::shared_ptr<Node>, detail::PoolAllocator<std::shared_ptr<Node>>>;
+
+namespace detail {
+/// For a backward formula that is about to compute the gradient of `param` as one matrix product:
+/// the step that should write that product straight into the parameter, or null. Non-null only in
+/// a plain backward pass (grad mode off, no anomaly mode, not autograd::grad), for a leaf whose
+/// BackwardStep is a scaled sum (alpha, beta set) when the op being differentiated is the only one
+/// that sends the leaf a gradient, no gradient is stored in it yet, and no other tensor shares its
+/// values. The caller then updates param = beta param + alpha (product), after every other use of
+/// param's values in this formula, and returns no gradient for it.
+BackwardStep* product_step(const Tensor& param, double& alpha, double& beta);
+}  // namespace detail
 
 /// A recorded op. It holds the op's name, edges to the nodes of its inputs, the shape and dtype of
 /// its output, and (in a subclass) the backward function with the values it captured.
@@ -55,6 +67,7 @@ class Node : public std::enable_shared_from_this<Node> {
 
  private:
   friend class Engine;
+  friend BackwardStep* detail::product_step(const Tensor& param, double& alpha, double& beta);
 
   std::string name_;
   Edges next_edges_;
@@ -65,6 +78,7 @@ class Node : public std::enable_shared_from_this<Node> {
   // Scratch space of the backward pass that is walking this node.
   std::uint64_t visit_mark_ = 0;
   std::size_t topo_index_ = 0;
+  std::size_t dependencies_ = 0;  // edges into this node from the nodes of the walk
   Tensor grad_buffer_;
 };
 

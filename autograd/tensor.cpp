@@ -150,6 +150,22 @@ const std::shared_ptr<Node>& Tensor::grad_fn() const {
   return checked(impl_, "grad_fn").grad_fn;
 }
 
+void Tensor::set_backward_step(std::shared_ptr<BackwardStep> step) {
+  const auto& impl = checked(impl_, "set_backward_step");
+  if (step && (impl.grad_fn || !impl.requires_grad)) {
+    throw std::invalid_argument(
+        "set_backward_step: only a leaf that requires grad can take a step in backward; this "
+        "tensor " +
+        std::string(impl.grad_fn ? "was made by '" + impl.grad_fn->name() + "'"
+                                 : "does not require grad"));
+  }
+  impl_->backward_step = std::move(step);
+}
+
+const std::shared_ptr<BackwardStep>& Tensor::backward_step() const {
+  return checked(impl_, "backward_step").backward_step;
+}
+
 void Tensor::backward(const Tensor& gradient, bool retain_graph, bool create_graph) const {
   checked(impl_, "backward");
   autograd::backward({*this}, {gradient}, retain_graph, create_graph);

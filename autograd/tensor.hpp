@@ -17,6 +17,7 @@
 namespace xgrad {
 
 class Node;
+class BackwardStep;
 
 namespace detail {
 
@@ -29,6 +30,7 @@ struct TensorImpl {
   std::shared_ptr<Node> grad_fn;         // the node that made this tensor; null for a leaf
   std::weak_ptr<Node> grad_accumulator;  // a leaf's AccumulateGrad node, while a graph uses it
   std::shared_ptr<TensorImpl> grad;      // accumulated gradient; null until a backward reaches it
+  std::shared_ptr<BackwardStep> backward_step;  // a leaf's update taken in backward, if any
   bool requires_grad = false;
 };
 
@@ -77,6 +79,13 @@ class Tensor {
   void zero_grad();
   /// The node that recorded this tensor; null for a leaf.
   const std::shared_ptr<Node>& grad_fn() const;
+
+  /// Gives this leaf an update that backward() takes as soon as the leaf's gradient is complete,
+  /// instead of storing the gradient in .grad() (null removes it). See BackwardStep (engine.hpp);
+  /// optim::Optimizer::fuse_into_backward installs one per parameter. Throws
+  /// std::invalid_argument on a tensor that is not a leaf requiring grad.
+  void set_backward_step(std::shared_ptr<BackwardStep> step);
+  const std::shared_ptr<BackwardStep>& backward_step() const;
 
   /// Backpropagates from this tensor into the .grad() of every leaf that requires grad. A scalar
   /// needs no gradient; any other tensor needs one of its own shape. Without retain_graph the graph

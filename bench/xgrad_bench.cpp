@@ -17,12 +17,14 @@
 #include <cstring>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "autograd/autograd.hpp"
+#include "nn/optim/sgd.hpp"
 
 namespace {
 
@@ -104,13 +106,13 @@ double median(std::vector<double> v) {
 }
 
 // One JSON line, field for field as the peers print it.
-void emit(const char* workload, int threads, const Result& r) {
+void emit(const char* impl, const char* workload, int threads, const Result& r) {
   const double med = median(r.times);
   const double best = *std::min_element(r.times.begin(), r.times.end());
   std::printf(
-      "{\"impl\": \"xgrad\", \"workload\": \"%s\", \"threads\": %d, \"reps\": %zu, "
+      "{\"impl\": \"%s\", \"workload\": \"%s\", \"threads\": %d, \"reps\": %zu, "
       "\"median_s\": %.9g, \"min_s\": %.9g, \"unit\": \"%s\", \"value\": %.9g",
-      workload, threads, r.times.size(), med, best, r.unit.c_str(), r.value_of(med));
+      impl, workload, threads, r.times.size(), med, best, r.unit.c_str(), r.value_of(med));
   if (r.flops > 0) std::printf(", \"gflops\": %.9g", r.flops / med / 1e9);
   for (const auto& [name, value] : r.checks) std::printf(", \"%s\": %.9g", name.c_str(), value);
   rusage usage{};
@@ -173,6 +175,7 @@ void sgd_step(const std::vector<Tensor>& params, double lr) {
 struct Config {
   std::size_t reps;
   bool smoke;
+  bool fused_step;  // the MLPs' SGD step inside backward (optim::SGD::fuse_into_backward)
 };
 
 Result op_overhead(const Config& config) {
@@ -261,14 +264,22 @@ Classification mlp_large_data() {
   return {x, y};
 }
 
-// One SGD step of mean cross-entropy on rows [begin, end) of `set`.
-void sgd_step_on_rows(Mlp& layers, const std::vector<Tensor>& params, const Classification& set,
-                      std::size_t begin, std::size_t end, double lr) {
+// One SGD step of mean cross-entropy on rows [begin, end) of `set`. With the step fused into the
+// backward pass, backward() updates the parameters and step() finds no gradient left to apply.
+void sgd_step_on_rows(const Mlp& layers, xgrad::optim::SGD& sgd, const Classification& set,
+                      std::size_t begin, std::size_t end) {
   const Tensor x = xgrad::slice(set.x, 0, begin, end);  // [batch, features]
   const std::vector<std::int64_t> y(set.y.begin() + begin, set.y.begin() + end);
-  clear_grads(params);
+  clear_grads(sgd.params());
   xgrad::cross_entropy(forward(layers, x), y).backward();
-  sgd_step(params, lr);
+  sgd.step();
+}
+
+// optim::SGD over the MLP's parameters, its step taken inside backward() unless config says after.
+std::unique_ptr<xgrad::optim::SGD> make_sgd(const Mlp& layers, double lr, bool fused) {
+  auto sgd = std::make_unique<xgrad::optim::SGD>(parameters(layers), lr);
+  if (fused) sgd->fuse_into_backward();
+  return sgd;
 }
 
 // Over the whole set: mean cross-entropy, and the fraction of rows whose argmax logit is the label.
@@ -294,10 +305,10 @@ Result mlp_small(const Config& config) {
   Result r{{}, "samples/s", [n](double s) { return double(kSmallEpochs * n) / s; }, {}};
   // 100 epochs of the batches of rows [32k, 32k + 32), in order
   auto train = [&](Mlp& layers) {
-    const std::vector<Tensor> params = parameters(layers);
+    const auto sgd = make_sgd(layers, kSmallLr, config.fused_step);
     for (std::size_t e = 0; e < kSmallEpochs; ++e) {
       for (std::size_t i = 0; i < n; i += kSmallBatch) {
-        sgd_step_on_rows(layers, params, set, i, i + kSmallBatch, kSmallLr);
+        sgd_step_on_rows(layers, *sgd, set, i, i + kSmallBatch);
       }
     }
     return layers;
@@ -313,10 +324,10 @@ Result mlp_large(const Config& config) {
   Result r{{}, "samples/s", [](double s) { return double(kLargeSteps * kLargeBatch) / s; }, {}};
   // step s uses rows [256 (s mod 10), 256 (s mod 10) + 256)
   auto train = [&](Mlp& layers) {
-    const std::vector<Tensor> params = parameters(layers);
+    const auto sgd = make_sgd(layers, kLargeLr, config.fused_step);
     for (std::size_t s = 0; s < kLargeSteps; ++s) {
       const std::size_t begin = s % (kLargePool / kLargeBatch) * kLargeBatch;
-      sgd_step_on_rows(layers, params, set, begin, begin + kLargeBatch, kLargeLr);
+      sgd_step_on_rows(layers, *sgd, set, begin, begin + kLargeBatch);
     }
     return layers;
   };
@@ -446,16 +457,22 @@ struct Options {
   int threads = 1;
   int reps = 5;
   bool smoke = false;
+  bool fused_step = true;
   std::string workload = "all";
 };
 
 void usage(std::FILE* out, const char* program) {
   std::fprintf(
       out,
-      "usage: %s [--threads N] [--workload NAME|all] [--reps R] [--smoke]\n  workloads:", program);
+      "usage: %s [--threads N] [--workload NAME|all] [--reps R] [--step fused|after] [--smoke]\n"
+      "  workloads:",
+      program);
   for (const auto& [name, run] : kWorkloads) std::fprintf(out, " %s", name.c_str());
   std::fprintf(out,
-               "\n  defaults: --threads 1 --workload all --reps 5\n"
+               "\n  defaults: --threads 1 --workload all --reps 5 --step fused\n"
+               "  --step: where mlp_small's and mlp_large's SGD step is taken: inside backward\n"
+               "          (optim::SGD::fuse_into_backward; impl \"xgrad\") or after it, by\n"
+               "          step() from .grad() as the peers do (impl \"xgrad_step_after\")\n"
                "  --smoke: run each workload once, untimed, and check its results against the\n"
                "           reference values of WORKLOADS.md (exit status 1 if any is off)\n");
 }
@@ -479,7 +496,7 @@ Options parse(int argc, char** argv) {
       o.smoke = true;
       continue;
     }
-    if (flag != "--threads" && flag != "--reps" && flag != "--workload") {
+    if (flag != "--threads" && flag != "--reps" && flag != "--workload" && flag != "--step") {
       throw std::invalid_argument("unknown argument '" + flag + "'");
     }
     if (i + 1 == argc) throw std::invalid_argument(flag + " needs a value");
@@ -487,6 +504,13 @@ Options parse(int argc, char** argv) {
     if (flag == "--threads") o.threads = positive(flag, value);
     if (flag == "--reps") o.reps = positive(flag, value);
     if (flag == "--workload") o.workload = value;
+    if (flag == "--step") {
+      if (std::strcmp(value, "fused") != 0 && std::strcmp(value, "after") != 0) {
+        throw std::invalid_argument("--step must be fused or after, got '" + std::string(value) +
+                                    "'");
+      }
+      o.fused_step = std::strcmp(value, "fused") == 0;
+    }
   }
   const bool known = std::any_of(kWorkloads.begin(), kWorkloads.end(),
                                  [&](const auto& w) { return w.first == o.workload; });
@@ -517,7 +541,8 @@ int main(int argc, char** argv) {
   // environment, which it read at load time).
   xgrad::set_num_threads(options.threads);
 
-  const Config config{options.smoke ? 0 : static_cast<std::size_t>(options.reps), options.smoke};
+  const Config config{options.smoke ? 0 : static_cast<std::size_t>(options.reps), options.smoke,
+                      options.fused_step};
   bool ok = true;
   for (const auto& [name, run] : kWorkloads) {
     if (options.workload != "all" && options.workload != name) continue;
@@ -526,7 +551,8 @@ int main(int argc, char** argv) {
       if (options.smoke) {
         ok = smoke_check(name, result) && ok;
       } else {
-        emit(name.c_str(), options.threads, result);
+        emit(options.fused_step ? "xgrad" : "xgrad_step_after", name.c_str(), options.threads,
+             result);
       }
     } catch (const std::exception& e) {
       std::fprintf(stderr, "%s: %s: %s\n", argv[0], name.c_str(), e.what());

@@ -43,9 +43,9 @@ Tensor Linear::forward(const Tensor& x) {
                                 ", layer is " + dtype_name(weight.dtype()) +
                                 " (convert one with to())");
   }
-  // y[N, out] = x[N, in] @ W[out, in]^T: the transpose is a gemm flag, not a copy.
-  Tensor y = shape.size() == 2 ? matmul(x, weight, false, true) : matmul(weight, x);
-  return bias.defined() ? y + bias : y;
+  // y[N, out] = x[N, in] @ W[out, in]^T + b: one gemm, the transpose a flag and the bias added
+  // inside it (rows are copied from b, then the product is accumulated onto them).
+  return xgrad::linear(x, weight, bias);
 }
 
 std::string Linear::extra_repr() const {

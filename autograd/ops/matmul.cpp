@@ -25,40 +25,50 @@ std::string operand(const char* name, ShapeRef shape, bool transposed) {
   return std::string(name) + " is " + format_shape(shape) + (transposed ? " (transposed)" : "");
 }
 
-// C[m, n] = op(A)[m, k] @ op(B)[k, n] on row-major buffers, added to C's values when
-// `accumulate`; A is stored (m, k) or, when transposed, (k, m), and B likewise. When one side is a
-// vector this is a gemv, which reads the matrix once; a gemm would first pack it into a copy.
+// C[m, n] = beta C + alpha op(A)[m, k] @ op(B)[k, n] on row-major buffers; A is stored (m, k) or,
+// when transposed, (k, m), and B likewise. beta 0 ignores C's old values (NaN included). When one
+// side is a vector this is a gemv, which reads the matrix once; a gemm would first pack it into a
+// copy.
 template <class T>
 void gemm_raw(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const T* a, const T* b,
-              bool accumulate, T* c) {
+              T alpha, T beta, T* c) {
   using cxxblas::StorageOrder;
   using cxxblas::Transpose;
   using Index = xt::blas_index_t;
   if (m == 0 || n == 0) return;
   // C = 0 then C += A B: a plain fill is cheaper than OpenBLAS's beta = 0 pass (a memset per row)
   // and, for gemv, does not depend on how a BLAS scales a C that may hold NaN by 0.
-  if (!accumulate) {
+  if (beta == T(0)) {
     kernels::for_each_range(m * n,
-                            [c](std::size_t b, std::size_t e) { std::fill(c + b, c + e, T(0)); });
+                            [c](std::size_t i, std::size_t e) { std::fill(c + i, c + e, T(0)); });
+    beta = T(1);
   }
-  if (k == 0) return;  // BLAS rejects zero leading dimensions; the product adds nothing
+  if (k == 0) {  // BLAS rejects zero leading dimensions; the product adds nothing
+    if (beta != T(1)) std::for_each(c, c + m * n, [beta](T& v) { v *= beta; });
+    return;
+  }
   const auto trans = [](bool t) { return t ? Transpose::Trans : Transpose::NoTrans; };
   const Index lda = static_cast<Index>(ta ? m : k);
   const Index ldb = static_cast<Index>(tb ? k : n);
   const auto i = [](std::size_t v) { return static_cast<Index>(v); };
-  const T one(1);
   if (n == 1) {
-    // C[:, 0] += op(A) b, b the k values of B in either layout
-    cxxblas::gemv<Index>(StorageOrder::RowMajor, trans(ta), i(ta ? k : m), i(ta ? m : k), one, a,
-                         lda, b, Index(1), one, c, Index(1));
+    // C[:, 0] = beta C[:, 0] + alpha op(A) b, b the k values of B in either layout
+    cxxblas::gemv<Index>(StorageOrder::RowMajor, trans(ta), i(ta ? k : m), i(ta ? m : k), alpha, a,
+                         lda, b, Index(1), beta, c, Index(1));
   } else if (m == 1) {
-    // C[0, :] += a op(B) = op(B)^T a, a the k values of A in either layout
-    cxxblas::gemv<Index>(StorageOrder::RowMajor, trans(!tb), i(tb ? n : k), i(tb ? k : n), one, b,
-                         ldb, a, Index(1), one, c, Index(1));
+    // C[0, :] = beta C[0, :] + alpha a op(B) = ... op(B)^T a, a the k values of A in either layout
+    cxxblas::gemv<Index>(StorageOrder::RowMajor, trans(!tb), i(tb ? n : k), i(tb ? k : n), alpha, b,
+                         ldb, a, Index(1), beta, c, Index(1));
   } else {
-    cxxblas::gemm<Index>(StorageOrder::RowMajor, trans(ta), trans(tb), i(m), i(n), i(k), one, a,
-                         lda, b, ldb, one, c, i(n));
+    cxxblas::gemm<Index>(StorageOrder::RowMajor, trans(ta), trans(tb), i(m), i(n), i(k), alpha, a,
+                         lda, b, ldb, beta, c, i(n));
   }
+}
+
+template <class T>
+void gemm_raw(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const T* a, const T* b,
+              bool accumulate, T* c) {
+  gemm_raw(ta, tb, m, n, k, a, b, T(1), accumulate ? T(1) : T(0), c);
 }
 
 // The extents of op(a) @ op(b), checked: m, k and n.
@@ -83,17 +93,47 @@ Product product_shape(const char* op, const Tensor& a, const Tensor& b, bool ta,
   return {ta ? sa[1] : sa[0], k, tb ? sb[0] : sb[1]};
 }
 
-// The gradients of op(a) @ op(b) given dC, as products with flags (differentiable again).
+// out = beta out + alpha op(x) @ op(y), in place on out's values (a parameter's step, see
+// product_gradients).
+void product_into(Tensor& out, const Tensor& x, const Tensor& y, bool tx, bool ty, double alpha,
+                  double beta) {
+  const Product p = product_shape("matmul", x, y, tx, ty);
+  dispatch(out.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    gemm_raw(tx, ty, p.m, p.n, p.k, kernels::values<T>(x), kernels::values<T>(y),
+             static_cast<T>(alpha), static_cast<T>(beta), kernels::values<T>(out));
+  });
+}
+
+// The gradients of op(a) @ op(b) given dC, as products with flags (differentiable again):
+//   dA[m, k] = dC[m, n] @ op(B)^T, or dA[k, m] = op(B) @ dC^T when A enters transposed;
+//   dB[k, n] = op(A)^T @ dC, or dB[n, k] = dC^T @ op(A) when B enters transposed.
+// When an operand is a parameter that takes its step in backward and this product is its whole
+// gradient (product_step), the step's gemm writes the update into the parameter and no gradient is
+// returned for it; the other operand's gradient is computed first, from the values the forward
+// pass used.
 std::pair<Tensor, Tensor> product_gradients(const Tensor& a, const Tensor& b, bool ta, bool tb,
                                             const Tensor& dc) {
+  double alpha = 0, beta = 0;
+  BackwardStep* step_b = b.requires_grad() ? detail::product_step(b, alpha, beta) : nullptr;
+  BackwardStep* step_a =
+      !step_b && a.requires_grad() ? detail::product_step(a, alpha, beta) : nullptr;
   Tensor da, db;
-  if (a.requires_grad()) {
-    // dA[m, k] = dC[m, n] @ op(B)^T; if A enters transposed, dA[k, m] = op(B) @ dC^T
+  if (a.requires_grad() && !step_a) {
     da = ta ? matmul(b, dc, tb, true) : matmul(dc, b, false, !tb);
   }
-  if (b.requires_grad()) {
-    // dB[k, n] = op(A)^T @ dC; if B enters transposed, dB[n, k] = dC^T @ op(A)
+  if (b.requires_grad() && !step_b) {
     db = tb ? matmul(dc, a, true, ta) : matmul(a, dc, !ta, false);
+  }
+  if (step_a) {
+    Tensor param = a;
+    ta ? product_into(param, b, dc, tb, true, alpha, beta)
+       : product_into(param, dc, b, false, !tb, alpha, beta);
+  }
+  if (step_b) {
+    Tensor param = b;
+    tb ? product_into(param, dc, a, true, ta, alpha, beta)
+       : product_into(param, a, dc, !ta, false, alpha, beta);
   }
   return {da, db};
 }

@@ -18,8 +18,6 @@ class Adam : public Optimizer {
   Adam(std::vector<Tensor> params, double lr = 1e-3, std::pair<double, double> betas = {0.9, 0.999},
        double eps = 1e-8, double weight_decay = 0, bool amsgrad = false);
 
-  void step() override;
-
   std::pair<double, double> betas() const { return betas_; }
   double eps() const { return eps_; }
   double weight_decay() const { return weight_decay_; }
@@ -29,6 +27,7 @@ class Adam : public Optimizer {
   /// For AdamW: decoupled_weight_decay shrinks the parameter instead of adding to the gradient.
   Adam(std::vector<Tensor> params, double lr, std::pair<double, double> betas, double eps,
        double weight_decay, bool amsgrad, bool decoupled_weight_decay, std::string name);
+  void update(std::size_t index, const Tensor& grad) override;
 
  private:
   struct State {

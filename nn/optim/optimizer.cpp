@@ -2,7 +2,11 @@
 #include "nn/optim/optimizer.hpp"
 
 #include <cmath>
+#include <memory>
 #include <stdexcept>
+
+#include "autograd/engine.hpp"
+#include "autograd/grad_mode.hpp"
 
 namespace xgrad::optim {
 
@@ -24,6 +28,64 @@ Optimizer::Optimizer(std::vector<Tensor> params, double lr, std::string name)
     }
   }
   set_lr(lr);
+}
+
+// The backward step of one parameter: this optimizer's update of it.
+class Optimizer::Step final : public BackwardStep {
+ public:
+  Step(Optimizer& optimizer, std::size_t index) : optimizer_(optimizer), index_(index) {}
+  void apply(Tensor&, const Tensor& grad) override {
+    no_grad guard;
+    optimizer_.update(index_, grad);
+  }
+  bool scaled_sum(double& alpha, double& beta) const override {
+    return optimizer_.scaled_sum(alpha, beta);
+  }
+  const Optimizer& optimizer() const { return optimizer_; }
+
+ private:
+  Optimizer& optimizer_;
+  std::size_t index_;
+};
+
+Optimizer::~Optimizer() {
+  fuse_into_backward(false);
+}
+
+void Optimizer::step() {
+  no_grad guard;
+  for (std::size_t i = 0; i < params_.size(); ++i) {
+    const Tensor grad = params_[i].grad();
+    if (grad.defined()) update(i, grad);
+  }
+}
+
+bool Optimizer::scaled_sum(double&, double&) const {
+  return false;
+}
+
+void Optimizer::fuse_into_backward(bool fused) {
+  auto ours = [this](const Tensor& p) {
+    const auto* step = dynamic_cast<const Step*>(p.backward_step().get());
+    return step && &step->optimizer() == this;
+  };
+  if (!fused) {
+    for (Tensor& p : params_) {
+      if (ours(p)) p.set_backward_step(nullptr);
+    }
+    fused_ = false;
+    return;
+  }
+  for (std::size_t i = 0; i < params_.size(); ++i) {
+    if (params_[i].backward_step() && !ours(params_[i])) {
+      throw std::invalid_argument(name_ + ": parameter " + std::to_string(i) +
+                                  " already takes another optimizer's step in backward");
+    }
+  }
+  for (std::size_t i = 0; i < params_.size(); ++i) {
+    params_[i].set_backward_step(std::make_shared<Step>(*this, i));
+  }
+  fused_ = true;
 }
 
 void Optimizer::zero_grad() {

@@ -1,7 +1,9 @@
 // optim::Optimizer: the base of every optimizer. It holds the parameters and the learning rate;
-// subclasses implement step(), updating the parameters in place from their .grad().
+// subclasses implement update(), one parameter's step in place from its gradient, which step()
+// applies from .grad() and a backward pass applies itself once fuse_into_backward() is on.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -14,12 +16,29 @@ class Optimizer {
   /// Throws std::invalid_argument for an empty parameter list, an undefined parameter, one that
   /// does not require grad, one listed twice, or a learning rate that is negative or not finite.
   Optimizer(std::vector<Tensor> params, double lr, std::string name);
-  virtual ~Optimizer() = default;
+  /// Takes its steps out of the parameters' backward passes (fuse_into_backward(false)).
+  virtual ~Optimizer();
+  // The parameters' backward steps point at this optimizer: it stays where it was made.
+  Optimizer(const Optimizer&) = delete;
+  Optimizer& operator=(const Optimizer&) = delete;
 
   /// One update of every parameter that has a gradient; parameters without one are skipped.
-  virtual void step() = 0;
+  void step();
   /// Zero-fills every parameter's gradient (keeping the buffers).
   void zero_grad();
+
+  /// With fused on, every plain backward() that reaches a parameter takes this optimizer's step
+  /// for it as soon as its gradient is complete, and stores no gradient (.grad() stays undefined;
+  /// step() and zero_grad() then have nothing to do, so a training loop keeps working unchanged).
+  /// This is PyTorch's optimizer step fused into the backward pass: the memory of the gradients is
+  /// never needed at once. For plain SGD (no momentum) it goes further: the matrix product that
+  /// computes a weight's gradient writes the update straight into the weight (one gemm, beta = 1 -
+  /// lr weight_decay, alpha = -lr), so that gradient is never stored at all. The result equals
+  /// backward() then step() up to rounding. Backward passes under create_graph, and autograd::grad,
+  /// do not step: their gradients go to .grad() as usual. Throws std::invalid_argument when another
+  /// optimizer already takes a backward step for one of the parameters.
+  void fuse_into_backward(bool fused = true);
+  bool fused_into_backward() const { return fused_; }
 
   double lr() const { return lr_; }
   /// Throws std::invalid_argument for a negative or non-finite rate.
@@ -28,9 +47,19 @@ class Optimizer {
   const std::string& name() const { return name_; }
 
  protected:
+  /// Parameter `index`'s step from its gradient `grad`, in place; called with grad mode off.
+  virtual void update(std::size_t index, const Tensor& grad) = 0;
+  /// True when update() is p = beta p + alpha grad for every parameter (alpha and beta set then),
+  /// as BackwardStep::scaled_sum; false (the default) otherwise.
+  virtual bool scaled_sum(double& alpha, double& beta) const;
+
   std::vector<Tensor> params_;
   double lr_;
   std::string name_;
+
+ private:
+  class Step;
+  bool fused_ = false;
 };
 
 }  // namespace xgrad::optim

@@ -17,13 +17,14 @@ class RMSprop : public Optimizer {
   RMSprop(std::vector<Tensor> params, double lr = 1e-2, double alpha = 0.99, double eps = 1e-8,
           double weight_decay = 0, double momentum = 0, bool centered = false);
 
-  void step() override;
-
   double alpha() const { return alpha_; }
   double eps() const { return eps_; }
   double weight_decay() const { return weight_decay_; }
   double momentum() const { return momentum_; }
   bool centered() const { return centered_; }
+
+ protected:
+  void update(std::size_t index, const Tensor& grad) override;
 
  private:
   struct State {

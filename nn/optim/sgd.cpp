@@ -3,7 +3,7 @@
 
 #include <stdexcept>
 
-#include "autograd/grad_mode.hpp"
+#include "autograd/parallel.hpp"
 #include "nn/optim/detail.hpp"
 
 namespace xgrad::optim {
@@ -26,28 +26,31 @@ SGD::SGD(std::vector<Tensor> params, double lr, double momentum, double dampenin
   }
 }
 
-void SGD::step() {
-  no_grad guard;
-  for (std::size_t i = 0; i < params_.size(); ++i) {
-    Tensor& param = params_[i];
-    const Tensor grad = param.grad();
-    if (!grad.defined()) continue;
-    // g = grad + weight_decay p
-    // b = g at the first step, then b = momentum b + (1 - dampening) g
-    // d = g + momentum b with nesterov, else d = b (d = g without momentum)
-    // p = p - lr d
-    const bool first =
-        momentum_ != 0 && detail::ensure_state(name_, i, momentum_buffers_[i], param);
-    dispatch(param.dtype(), [&](auto tag) {
-      using T = decltype(tag);
-      T* p = param.data<T>().data();
-      const T* dp = grad.data<T>().data();
-      T* b = momentum_ != 0 ? momentum_buffers_[i].data<T>().data() : nullptr;
-      const T lr = static_cast<T>(lr_);
-      const T wd = static_cast<T>(weight_decay_);
-      const T mu = static_cast<T>(momentum_);
-      const T keep = static_cast<T>(1 - dampening_);
-      for (std::size_t j = 0, n = param.numel(); j < n; ++j) {
+bool SGD::scaled_sum(double& alpha, double& beta) const {
+  if (momentum_ != 0) return false;
+  alpha = -lr_;
+  beta = 1 - lr_ * weight_decay_;
+  return true;
+}
+
+void SGD::update(std::size_t i, const Tensor& grad) {
+  Tensor& param = params_[i];
+  // g = grad + weight_decay p
+  // b = g at the first step, then b = momentum b + (1 - dampening) g
+  // d = g + momentum b with nesterov, else d = b (d = g without momentum)
+  // p = p - lr d
+  const bool first = momentum_ != 0 && detail::ensure_state(name_, i, momentum_buffers_[i], param);
+  dispatch(param.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    T* p = param.data<T>().data();
+    const T* dp = grad.data<T>().data();
+    T* b = momentum_ != 0 ? momentum_buffers_[i].data<T>().data() : nullptr;
+    const T lr = static_cast<T>(lr_);
+    const T wd = static_cast<T>(weight_decay_);
+    const T mu = static_cast<T>(momentum_);
+    const T keep = static_cast<T>(1 - dampening_);
+    xgrad::detail::for_each_range(param.numel(), [&](std::size_t begin, std::size_t end) {
+      for (std::size_t j = begin; j < end; ++j) {
         T d = weight_decay_ != 0 ? dp[j] + wd * p[j] : dp[j];
         if (b) {
           b[j] = first ? d : mu * b[j] + keep * d;
@@ -56,7 +59,7 @@ void SGD::step() {
         p[j] -= lr * d;
       }
     });
-  }
+  });
 }
 
 }  // namespace xgrad::optim

@@ -17,12 +17,15 @@ class SGD : public Optimizer {
   SGD(std::vector<Tensor> params, double lr, double momentum = 0, double dampening = 0,
       double weight_decay = 0, bool nesterov = false);
 
-  void step() override;
-
   double momentum() const { return momentum_; }
   double dampening() const { return dampening_; }
   double weight_decay() const { return weight_decay_; }
   bool nesterov() const { return nesterov_; }
+
+ protected:
+  void update(std::size_t index, const Tensor& grad) override;
+  /// Without momentum: p = (1 - lr weight_decay) p - lr grad.
+  bool scaled_sum(double& alpha, double& beta) const override;
 
  private:
   double momentum_;

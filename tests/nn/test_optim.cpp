@@ -12,13 +12,18 @@
 #include <vector>
 
 #include "gradient_checks.hpp"
+#include "nn/activation.hpp"
+#include "nn/linear.hpp"
+#include "nn/loss.hpp"
 #include "nn/optim/adam.hpp"
 #include "nn/optim/rmsprop.hpp"
 #include "nn/optim/sgd.hpp"
+#include "nn/sequential.hpp"
 
 using namespace xgrad;
 using Catch::Matchers::Contains;
 using xgrad::testing::error_message;
+using xgrad::testing::values;
 
 namespace {
 
@@ -369,6 +374,75 @@ TEST_CASE("every optimizer variant follows PyTorch for five steps in float64 and
       }
     }
   }
+}
+
+namespace {
+
+// A float64 MLP 3-8-8-2 (Linear, Tanh, Linear, Tanh, Linear) from a fixed seed, and its parameter
+// values after five steps of `make`'s optimizer on a fixed regression batch, the steps taken by
+// step() after each backward or, fused, inside the backward passes.
+std::vector<double> five_steps(const MakeOptimizer& make, bool fused) {
+  Generator generator(21);
+  nn::Sequential model{
+      std::make_shared<nn::Linear>(3, 8, true, nn::Init::kaiming_uniform, generator, float64),
+      std::make_shared<nn::Tanh>(),
+      std::make_shared<nn::Linear>(8, 8, true, nn::Init::kaiming_uniform, generator, float64),
+      std::make_shared<nn::Tanh>(),
+      std::make_shared<nn::Linear>(8, 2, true, nn::Init::kaiming_uniform, generator, float64)};
+  const Tensor x = uniform({16, 3}, -1.0, 1.0, generator, float64);
+  const Tensor y = uniform({16, 2}, -1.0, 1.0, generator, float64);
+  auto optimizer = make(model.parameters());
+  if (fused) optimizer->fuse_into_backward();
+  for (int step = 0; step < 5; ++step) {
+    optimizer->zero_grad();
+    mse_loss(model.forward(x), y).backward();
+    if (fused) {
+      for (const Tensor& p : model.parameters()) CHECK_FALSE(p.grad().defined());
+    }
+    optimizer->step();
+  }
+  std::vector<double> out;
+  for (const Tensor& p : model.parameters()) {
+    out.insert(out.end(), p.data<double>().begin(), p.data<double>().end());
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("fuse_into_backward trains as backward then step, for every optimizer variant",
+          "[optim][fused]") {
+  for (const ReferenceCase& c : reference_cases()) {
+    INFO(c.name);
+    CHECK_THAT(five_steps(c.make, true),
+               Catch::Matchers::Approx(five_steps(c.make, false)).epsilon(1e-12).margin(1e-15));
+  }
+}
+
+TEST_CASE("fuse_into_backward is undone by false and by the optimizer's end; one per parameter",
+          "[optim][fused]") {
+  Tensor w = full({2, 2}, 1.0, float64, true);
+  const Tensor x = full({3, 2}, 0.5, float64);
+  {
+    optim::SGD sgd({w}, 0.1);
+    sgd.fuse_into_backward();
+    sgd.fuse_into_backward();  // again: no change
+    CHECK(sgd.fused_into_backward());
+    CHECK(w.backward_step());
+    optim::Adam adam({w});
+    CHECK_THAT(error_message([&] { adam.fuse_into_backward(); }),
+               Contains("Adam: parameter 0 already takes another optimizer's step in backward"));
+    sum(matmul(x, w)).backward();  // d/dw = 1.5 everywhere: w = 1 - 0.1 1.5
+    CHECK_FALSE(w.grad().defined());
+    CHECK(values(w) == std::vector<double>(4, 1 - 0.1 * 1.5));
+    sgd.fuse_into_backward(false);
+    CHECK_FALSE(sgd.fused_into_backward());
+    CHECK_FALSE(w.backward_step());
+    sgd.fuse_into_backward();
+  }
+  CHECK_FALSE(w.backward_step());  // the optimizer is gone: backward stores gradients again
+  sum(matmul(x, w)).backward();
+  CHECK(values(w.grad()) == std::vector<double>(4, 1.5));
 }
 
 TEST_CASE("a parameter without a gradient is skipped and starts its state when one arrives",
