@@ -44,6 +44,9 @@ SPEEDUP_TARGETS = {
     "logreg": {"numpy": 1.0, "torch": 3.0},
 }
 GEMM_TARGET = {1: 0.95, 2: 0.88}  # share of sgemm_limit's GFLOP/s
+# xgrad_bench --step after: the MLPs' SGD step after backward, from .grad(), as the peers take it
+# ("xgrad" takes it inside backward: optim::SGD::fuse_into_backward).
+STEP_AFTER = "xgrad_step_after"
 
 
 def load(paths):
@@ -129,13 +132,32 @@ def tables(by, threads):
     out.append("|---|---|---|---|---|---|")
     for w in GEMM_WORKLOADS:
         for t in threads:
-            x, lim = by.get((w, "xgrad", t)), by.get((w, "sgemm_limit", t))
-            if x is None or lim is None or x.gflops is None or lim.gflops is None:
-                continue
-            target = GEMM_TARGET.get(t)
-            out.append(f"| {w} | {t} | {x.gflops:.1f} | {lim.gflops:.1f} | "
-                       f"{100 * x.gflops / lim.gflops:.1f}% | "
-                       f"{'–' if target is None else f'{100 * target:.0f}%'} |")
+            lim = by.get((w, "sgemm_limit", t))
+            for impl, label in (("xgrad", "xgrad"), (STEP_AFTER, "xgrad, step after backward")):
+                x = by.get((w, impl, t))
+                if x is None or lim is None or x.gflops is None or lim.gflops is None:
+                    continue
+                target = GEMM_TARGET.get(t) if impl == "xgrad" else None
+                name = w if impl == "xgrad" else f"{w} ({label})"
+                out.append(f"| {name} | {t} | {x.gflops:.1f} | {lim.gflops:.1f} | "
+                           f"{100 * x.gflops / lim.gflops:.1f}% | "
+                           f"{'–' if target is None else f'{100 * target:.0f}%'} |")
+
+    fused = [(w, t) for w in WORKLOADS for t in threads
+             if (w, "xgrad", t) in by and (w, STEP_AFTER, t) in by]
+    if fused:
+        out.append("\n### The SGD step inside backward\n")
+        out.append("`xgrad` takes the MLPs' SGD step inside the backward pass "
+                   "(`optim::SGD::fuse_into_backward`: each weight's gradient product writes the "
+                   "update into the weight); `xgrad_step_after` stores the gradients and steps "
+                   "after backward, as the peers do. Same results (see Checks).\n")
+        out.append("| workload | threads | unit | step inside backward | step after backward | "
+                   "ratio |")
+        out.append("|---|---|---|---|---|---|")
+        for w, t in fused:
+            x, a = by[(w, "xgrad", t)], by[(w, STEP_AFTER, t)]
+            out.append(f"| {w} | {t} | {x.unit} | {fmt(x.value)} | {fmt(a.value)} | "
+                       f"{speedup(x, a):.2f} |")
 
     if 1 in threads and 2 in threads:
         out.append("\n### Threads\n")
@@ -160,16 +182,18 @@ def tables(by, threads):
     out.append("|---|---|---|---|---|---|---|")
     for w in WORKLOADS:
         for t in threads:
-            x = by.get((w, "xgrad", t))
-            if x is None:
-                continue
-            for name, (ref, kind, tol) in REFERENCE[w].items():
-                if name not in x.checks:
+            for impl in ("xgrad", STEP_AFTER):
+                x = by.get((w, impl, t))
+                if x is None:
                     continue
-                v = x.checks[name]
-                dev = abs(v - ref) / (abs(ref) if kind == "rel" else 1.0)
-                out.append(f"| {w} | {t} | {name} | {v:.7g} | {ref:.7g} | {kind} {tol:g} | "
-                           f"{'ok' if dev <= tol else 'FAIL'} |")
+                for name, (ref, kind, tol) in REFERENCE[w].items():
+                    if name not in x.checks:
+                        continue
+                    v = x.checks[name]
+                    dev = abs(v - ref) / (abs(ref) if kind == "rel" else 1.0)
+                    shown = w if impl == "xgrad" else f"{w} (step after)"
+                    out.append(f"| {shown} | {t} | {name} | {v:.7g} | {ref:.7g} | {kind} {tol:g} | "
+                               f"{'ok' if dev <= tol else 'FAIL'} |")
     return "\n".join(out) + "\n"
 
 
