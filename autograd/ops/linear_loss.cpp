@@ -73,8 +73,10 @@ void logistic_block(double* z, double* d, const double* t, std::size_t count) {
 
 // In float32 the loop is all exp and log1p arithmetic: it is also compiled for AVX-512 and AVX2,
 // and the widest the CPU has is chosen when the program loads (the same values: no contraction
-// into fused multiply-adds, -ffp-contract=off).
-#if defined(__x86_64__) && defined(__GNUC__)
+// into fused multiply-adds, -ffp-contract=off). Not under ThreadSanitizer: the choice is made by
+// a resolver that the dynamic loader runs before TSan's runtime is up, and TSan's instrumentation
+// of it crashes the program at load.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_THREAD__)
 __attribute__((target_clones("avx512f", "avx2", "default")))
 #endif
 void logistic_block(float* z, float* d, const float* t, std::size_t count) {
