@@ -18,11 +18,18 @@ namespace {
 
 std::atomic<std::uint64_t> next_visit_mark{1};
 
-// The plain backward pass running on this thread, for product_step: its nodes in order and the
-// node being differentiated. Null outside a walk, and in walks that must not update parameters.
+// The backward pass running on this thread: its nodes in order, the node being differentiated,
+// whether products may write parameters' steps (product_step), and the BackwardSteps whose
+// parameters' gradients are complete, taken when the walk ends. Null outside a walk.
 struct Walk {
+  struct Pending {
+    std::shared_ptr<BackwardStep> step;
+    Tensor param, grad;
+  };
   const std::vector<std::shared_ptr<Node>>* order;
   const Node* current;
+  bool products;
+  std::vector<Pending> pending;
 };
 thread_local Walk* current_walk = nullptr;
 
@@ -186,9 +193,10 @@ std::vector<Tensor> Engine::run(const std::vector<Tensor>& outputs,
 
   // Parameters may be updated by the products that compute their gradients (product_step) only
   // in a plain pass: not when recording it, capturing gradients, or checking them for anomalies.
-  Walk walk{&order, nullptr};
-  const bool plain = !create_graph && !capturing && !AnomalyMode::is_enabled();
-  WalkContext walk_context(plain ? &walk : nullptr);
+  // A root's seed is one more gradient arriving at it.
+  for (const auto& root : roots) ++root->dependencies_;
+  Walk walk{&order, nullptr, !create_graph && !capturing && !AnomalyMode::is_enabled(), {}};
+  WalkContext walk_context(&walk);
 
   for (std::size_t index = 0; index < order.size(); ++index) {
     Node& node = *order[index];
@@ -242,6 +250,10 @@ std::vector<Tensor> Engine::run(const std::vector<Tensor>& outputs,
     }
     if (!keep_graph) node.release();
   }
+  // Steps wait for the end of the walk: a node that has no edge to a parameter but reads its
+  // values (through a detached alias, say) may come after the parameter's AccumulateGrad.
+  walk.current = nullptr;
+  for (Walk::Pending& p : walk.pending) p.step->apply(p.param, p.grad);
   // A captured tensor that the walk reached but no gradient flowed into has a zero gradient.
   for (std::size_t c = 0; c < captures.size(); ++c) {
     if (capture_nodes[c] && !captured[c].defined()) {
@@ -255,7 +267,9 @@ namespace detail {
 
 BackwardStep* product_step(const Tensor& param, double& alpha, double& beta) {
   const Walk* walk = current_walk;
-  if (!walk || !walk->current || GradMode::is_enabled() || !param.defined()) return nullptr;
+  if (!walk || !walk->products || !walk->current || GradMode::is_enabled() || !param.defined()) {
+    return nullptr;
+  }
   const auto& impl = param.impl();
   if (!impl->backward_step || impl->grad_fn || impl->grad || impl->storage.use_count() != 1) {
     return nullptr;
@@ -271,6 +285,13 @@ BackwardStep* product_step(const Tensor& param, double& alpha, double& beta) {
     return nullptr;
   }
   return impl->backward_step->scaled_sum(alpha, beta) ? impl->backward_step.get() : nullptr;
+}
+
+bool defer_step(const std::shared_ptr<BackwardStep>& step, Tensor param, Tensor grad) {
+  Walk* walk = current_walk;
+  if (!walk) return false;
+  walk->pending.push_back({step, std::move(param), std::move(grad)});
+  return true;
 }
 
 }  // namespace detail

@@ -10,12 +10,15 @@
 
 namespace xgrad {
 
-/// An update of one parameter that backward() takes as soon as the parameter's whole gradient is
-/// known, instead of storing the gradient in .grad(), as PyTorch's optimizer step fused into the
-/// backward pass (register_post_accumulate_grad_hook). Installed with Tensor::set_backward_step;
-/// optim::Optimizer::fuse_into_backward installs its own. Steps run in plain backward passes only:
-/// under create_graph the gradient goes to .grad() as usual (a later step() applies it), and
-/// autograd::grad touches no parameter.
+/// An update of one parameter that backward() takes itself, instead of storing the parameter's
+/// gradient in .grad(), as PyTorch's optimizer step fused into the backward pass. Installed with
+/// Tensor::set_backward_step; optim::Optimizer::fuse_into_backward installs its own. apply() runs
+/// when the backward pass ends (a node that reads the parameter's values without an edge to it,
+/// through a detached alias say, may still be ahead when its gradient is complete); a scaled-sum
+/// step may instead be written by the matrix product that is the parameter's whole gradient,
+/// during the pass, where nothing else reads the parameter afterwards. Steps run in backward()
+/// only: under create_graph the gradient goes to .grad() as usual (a later step() applies it),
+/// and autograd::grad touches no parameter.
 class BackwardStep {
  public:
   virtual ~BackwardStep() = default;

@@ -47,13 +47,14 @@ Gradients AccumulateGrad::apply(const Tensor& grad_output) {
   auto leaf = variable_.lock();
   if (!leaf) return {};  // the leaf is gone; nobody can read its gradient
   if (leaf->backward_step && !GradMode::is_enabled()) {
-    // The gradient is complete (every op that feeds this node has run): take the step now.
-    const Tensor grad = leaf->grad ? add(Tensor(leaf->grad), grad_output) : grad_output;
-    leaf->grad.reset();
+    // The gradient is complete (every op that feeds this node has run): the step is taken when
+    // the backward pass ends, and the gradient is not stored.
+    Tensor grad = leaf->grad ? add(Tensor(leaf->grad), grad_output) : grad_output;
     const std::shared_ptr<BackwardStep> step = leaf->backward_step;
-    Tensor param(std::move(leaf));
-    step->apply(param, grad);
-    return {};
+    if (detail::defer_step(step, Tensor(leaf), grad)) {
+      leaf->grad.reset();
+      return {};
+    }
   }
   if (GradMode::is_enabled()) {
     // create_graph: keep the gradient's own graph so it can be differentiated again.

@@ -102,6 +102,9 @@ namespace detail {
 std::shared_ptr<Node> edge_to(const Tensor& input);
 /// True when grad mode is on and some input requires grad: the op must be recorded.
 bool should_record(const Tensor* inputs, std::size_t count);
+/// Queues `step` of `param`, whose gradient `grad` is complete, to be taken when the backward pass
+/// running on this thread ends; false outside a backward pass.
+bool defer_step(const std::shared_ptr<BackwardStep>& step, Tensor param, Tensor grad);
 /// Makes `output` the result of `node`: sets its grad_fn and requires_grad (on a fresh handle
 /// sharing the values when output already belongs to a graph).
 Tensor attach(const Tensor& output, std::shared_ptr<Node> node);

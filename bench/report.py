@@ -231,6 +231,18 @@ def targets(by, threads, peers):
                           b.median_s <= a.median_s)
 
 
+def environment(paths):
+    """run.sh's note of the machine and the versions (RESULTS.env.txt beside RESULTS.jsonl)."""
+    for path in paths:
+        env = path[:-len(".jsonl")] + ".env.txt" if path.endswith(".jsonl") else None
+        if env and os.path.exists(env):
+            with open(env) as f:
+                lines = [line.rstrip() for line in f if line.strip()]
+            return ("Measured by `bench/run.sh` (" + os.path.basename(env) + "):\n\n```\n" +
+                    "\n".join(lines) + "\n```\n\n")
+    return ""
+
+
 def plot(by, threads, path):
     try:
         import matplotlib
@@ -297,7 +309,7 @@ def main(argv):
         paths.remove(plot_path)
     by = cells(load(paths))
     threads = sorted({k[2] for k in by})
-    markdown = tables(by, threads)
+    markdown = environment(paths) + tables(by, threads)
     print(markdown)
     if "--update-docs" in argv or "--plot" in argv:
         if plot(by, threads, plot_path):

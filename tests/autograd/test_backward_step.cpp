@@ -164,6 +164,36 @@ TEST_CASE("a parameter the product is not the whole gradient of gets its step fr
   CHECK_THAT(values(w), Catch::Matchers::Approx(stepped(reference)).epsilon(1e-12));
 }
 
+TEST_CASE("steps wait for the end of the pass: a later node still reads the values it saved",
+          "[autograd][backward_step]") {
+  // The detached alias's mul comes after W's AccumulateGrad in the walk, and its backward reads
+  // W's values for y's gradient: they must be the values before the step.
+  const Tensor x = input({5, 3}, 15);
+  Tensor w = input({3, 3}, 16).requires_grad_();
+  Tensor y = input({3, 3}, 17).requires_grad_();
+  Tensor reference = twin(w);
+  const std::vector<double> before = values(w);
+  matmul(x, reference).sum().backward();
+  const auto step = give_step(w);
+  ((w.detach() * y).sum() + matmul(x, w).sum()).backward();
+  CHECK(step->applied == 1);
+  CHECK(values(y.grad()) == before);
+  CHECK_THAT(values(w), Catch::Matchers::Approx(stepped(reference)).epsilon(1e-12));
+}
+
+TEST_CASE("a parameter that is also a root of backward gets its step from apply()",
+          "[autograd][backward_step]") {
+  // Its seed is a second gradient: the product alone is not its whole gradient.
+  const Tensor x = input({4, 2}, 18);
+  Tensor w = input({2, 2}, 19).requires_grad_();
+  Tensor reference = twin(w);
+  autograd::backward({matmul(x, reference).sum(), reference}, {Tensor(), ones({2, 2}, float64)});
+  const auto step = give_step(w);
+  autograd::backward({matmul(x, w).sum(), w}, {Tensor(), ones({2, 2}, float64)});
+  CHECK(step->applied == 1);
+  CHECK_THAT(values(w), Catch::Matchers::Approx(stepped(reference)).epsilon(1e-12));
+}
+
 TEST_CASE("both operands with steps: one written by the product, one from apply(), both right",
           "[autograd][backward_step]") {
   Tensor a = input({4, 3}, 9).requires_grad_();
