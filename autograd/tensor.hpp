@@ -90,7 +90,9 @@ class Tensor {
   /// Backpropagates from this tensor into the .grad() of every leaf that requires grad. A scalar
   /// needs no gradient; any other tensor needs one of its own shape. Without retain_graph the graph
   /// is freed as it is walked; create_graph records the backward pass so it can be differentiated
-  /// again (and implies retain_graph).
+  /// again (and implies retain_graph). As in PyTorch, a leaf's .grad() from a create_graph backward
+  /// carries a graph that refers back to the leaf, a reference cycle: set_grad(Tensor()) when done
+  /// with it, or use autograd::grad, which returns gradients instead of storing them.
   void backward(const Tensor& gradient = Tensor(), bool retain_graph = false,
                 bool create_graph = false) const;
 
