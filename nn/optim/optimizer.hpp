@@ -28,15 +28,15 @@ class Optimizer {
   void zero_grad();
 
   /// With fused on, every plain backward() that reaches a parameter takes this optimizer's step
-  /// for it when the pass ends, and stores no gradient (.grad() stays undefined;
-  /// step() and zero_grad() then have nothing to do, so a training loop keeps working unchanged).
-  /// This is PyTorch's optimizer step fused into the backward pass. For plain SGD (no momentum) the
-  /// matrix product that
-  /// computes a weight's gradient writes the update straight into the weight (one gemm, beta = 1 -
-  /// lr weight_decay, alpha = -lr), so that gradient is never stored at all. The result equals
-  /// backward() then step() up to rounding. Backward passes under create_graph, and autograd::grad,
-  /// do not step: their gradients go to .grad() as usual. Throws std::invalid_argument when another
-  /// optimizer already takes a backward step for one of the parameters.
+  /// for it when the pass ends, and stores no gradient (.grad() stays undefined; step() and
+  /// zero_grad() then have nothing to do, so a training loop keeps working unchanged). This is
+  /// PyTorch's optimizer step fused into the backward pass. For plain SGD (no momentum) the matrix
+  /// product that computes a weight's gradient writes the update straight into the weight (one
+  /// gemm, beta = 1 - lr weight_decay, alpha = -lr), so that gradient is never stored at all. The
+  /// result equals backward() then step() up to rounding. Backward passes under create_graph, and
+  /// autograd::grad, do not step: their gradients go to .grad() as usual. Throws
+  /// std::invalid_argument when another optimizer already takes a backward step for one of the
+  /// parameters.
   void fuse_into_backward(bool fused = true);
   bool fused_into_backward() const { return fused_; }
 
