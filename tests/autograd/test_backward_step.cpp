@@ -210,7 +210,7 @@ TEST_CASE("both operands with steps: one written by the product, one from apply(
 }
 
 TEST_CASE("create_graph and autograd::grad take no step", "[autograd][backward_step]") {
-  const Tensor x = input({5, 3}, 11);
+  const Tensor x = input({5, 3}, 11).detach();  // no gradient: its graph would refer back to x
   Tensor w = input({3, 2}, 12).requires_grad_();
   const std::vector<double> before = values(w);
   const auto step = give_step(w);
