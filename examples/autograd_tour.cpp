@@ -133,8 +133,9 @@ void graph_picture(const std::filesystem::path& out_dir) {
 
 int main(int argc, char** argv) {
   CLI::App app{"A tour of xgrad's autograd engine"};
+  app.option_defaults()->always_capture_default();  // --help shows every default
   std::string out_dir = "out/autograd_tour";
-  app.add_option("--out", out_dir, "Folder for the graph picture")->capture_default_str();
+  app.add_option("--out", out_dir, "Folder for the graph picture");
   CLI11_PARSE(app, argc, argv);
 
   try {

@@ -245,12 +245,10 @@ int run(const Config& c) {
 int main(int argc, char** argv) {
   Config c;
   CLI::App app{"A template: a user-defined op and module, trained, saved and reloaded"};
-  app.add_option("--epochs", c.epochs, "Epochs")
-      ->check(CLI::Range(1, 1000000))
-      ->capture_default_str();
-  app.add_option("--seed", c.seed, "Seed of data, weights and shuffling")->capture_default_str();
-  app.add_option("--out", c.out, "Folder for the checkpoint, history and picture")
-      ->capture_default_str();
+  app.option_defaults()->always_capture_default();  // --help shows every default
+  app.add_option("--epochs", c.epochs, "Epochs")->check(CLI::Range(1, 1000000));
+  app.add_option("--seed", c.seed, "Seed of data, weights and shuffling");
+  app.add_option("--out", c.out, "Folder for the checkpoint, history and picture");
   app.add_flag("--quiet", c.quiet, "No per-epoch lines");
   try {
     app.parse(argc, argv);

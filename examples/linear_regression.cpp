@@ -478,9 +478,7 @@ int run(const Settings& s) {
   } else {
     pictures += " (no features grid above 30 features)";
   }
-  std::cout << "\nPictures in " << dir.string() << "/: " << pictures
-            << (examples::gnuplot_available() ? "" : " (not drawn: no gnuplot)")
-            << "; their data as .csv and gnuplot scripts as .gp\n";
+  examples::report_pictures(dir, pictures);
   return 0;
 }
 
@@ -490,43 +488,43 @@ int main(int argc, char** argv) {
   CLI::App app{
       "Multilinear regression by gradient descent with early stopping: the \"ML from Scratch\" "
       "notebook's demo on make_regression data, or a CSV data set checked against least squares"};
+  app.option_defaults()->always_capture_default();  // --help shows every default
   Settings s;
-  // A flag whose default --help shows.
-  auto option = [&app](const std::string& name, auto& value, const std::string& help) {
-    return app.add_option(name, value, help)->capture_default_str();
-  };
   const CLI::Validator positive = in_range(0, kNoLimit, true), non_negative = in_range(0, kNoLimit);
-  auto* samples = option("--samples", s.samples, "Generated samples")->check(in_range(2, kNoLimit));
-  auto* features = option("--features", s.features, "Generated features")->check(positive);
-  auto* noise =
-      option("--noise", s.noise, "Standard deviation of the noise on y")->check(non_negative);
-  auto* bias = option("--bias", s.bias, "The true intercept");
-  option("--seed", s.seed, "Seeds the data, the train/test split and the shuffling");
-  option("--init-seed", s.init_seed, "Seeds the initial weights");
-  auto* epochs = option("--epochs", s.epochs, "Most epochs (full batch: steps); 10000 for --csv")
-                     ->check(positive);
-  option("--lr", s.lr, "Learning rate")->check(non_negative);
-  option("--optimizer", s.optimizer, "Optimizer")
+  auto* samples =
+      app.add_option("--samples", s.samples, "Generated samples")->check(in_range(2, kNoLimit));
+  auto* features = app.add_option("--features", s.features, "Generated features")->check(positive);
+  auto* noise = app.add_option("--noise", s.noise, "Standard deviation of the noise on y")
+                    ->check(non_negative);
+  auto* bias = app.add_option("--bias", s.bias, "The true intercept");
+  app.add_option("--seed", s.seed, "Seeds the data, the train/test split and the shuffling");
+  app.add_option("--init-seed", s.init_seed, "Seeds the initial weights");
+  auto* epochs =
+      app.add_option("--epochs", s.epochs, "Most epochs (full batch: steps); 10000 for --csv")
+          ->check(positive);
+  app.add_option("--lr", s.lr, "Learning rate")->check(non_negative);
+  app.add_option("--optimizer", s.optimizer, "Optimizer")
       ->check(CLI::IsMember({"sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop"}));
-  option("--batch-size", s.batch_size, "Rows per step; 0 = full batch");
-  option("--l2", s.l2, "L2 penalty on the weights")->check(non_negative);
-  option("--val-fraction", s.val_fraction,
-         "Rows held out for a validation loss, which early stopping then watches")
+  app.add_option("--batch-size", s.batch_size, "Rows per step; 0 = full batch");
+  app.add_option("--l2", s.l2, "L2 penalty on the weights")->check(non_negative);
+  app.add_option("--val-fraction", s.val_fraction,
+                 "Rows held out for a validation loss, which early stopping then watches")
       ->check(in_range(0, 0.9));
   app.add_flag("--no-early-stopping", s.no_early_stopping, "Run every epoch");
-  option("--min-delta", s.min_delta, "Smallest loss improvement that counts")->check(non_negative);
-  option("--patience", s.patience, "Epochs without improvement before stopping");
+  app.add_option("--min-delta", s.min_delta, "Smallest loss improvement that counts")
+      ->check(non_negative);
+  app.add_option("--patience", s.patience, "Epochs without improvement before stopping");
   app.add_option("--normalize", s.normalize, "Input scaling (default: none; standard for --csv)")
       ->check(CLI::IsMember({"none", "standard", "minmax", "global_minmax"}));
-  option("--loss", s.loss, "half_mse (the notebook's sum (y_hat - y)^2 / 2N) or mse")
+  app.add_option("--loss", s.loss, "half_mse (the notebook's sum (y_hat - y)^2 / 2N) or mse")
       ->check(CLI::IsMember({"half_mse", "mse"}));
-  auto* dtype = option("--dtype", s.dtype, "The model's float type; float64 for --csv")
+  auto* dtype = app.add_option("--dtype", s.dtype, "The model's float type; float64 for --csv")
                     ->check(CLI::IsMember({"float32", "float64"}));
   auto* csv = app.add_option("--csv", s.csv, "Fit this CSV file (header row, numeric columns)")
                   ->check(CLI::ExistingFile);
   app.add_option("--target", s.target, "Target column of the CSV (default: the last)")->needs(csv);
   for (CLI::Option* generated : {samples, features, noise, bias}) csv->excludes(generated);
-  option("--out", s.out, "Folder for the pictures and their data");
+  app.add_option("--out", s.out, "Folder for the pictures and their data");
   app.add_flag("--quiet", s.quiet, "No progress lines");
   try {
     app.parse(argc, argv);

@@ -491,9 +491,7 @@ int run(const Settings& s) {
   } else {
     pictures += " (no boundary animation: it needs 2 features and 2 classes)";
   }
-  std::cout << "\nPictures in " << dir.string() << "/: " << pictures
-            << (examples::gnuplot_available() ? "" : " (not drawn: no gnuplot)")
-            << "; their data as .csv and gnuplot scripts as .gp\n";
+  examples::report_pictures(dir, pictures);
   return 0;
 }
 
@@ -503,39 +501,40 @@ int main(int argc, char** argv) {
   CLI::App app{
       "Binary logistic regression by gradient descent, with an animated decision boundary: the "
       "\"ML from Scratch\" notebook's demo on make_classification data, or a CSV data set"};
+  app.option_defaults()->always_capture_default();  // --help shows every default
   Settings s;
-  // A flag whose default --help shows.
-  auto option = [&app](const std::string& name, auto& value, const std::string& help) {
-    return app.add_option(name, value, help)->capture_default_str();
-  };
   const CLI::Validator positive = in_range(0, kNoLimit, true), non_negative = in_range(0, kNoLimit);
-  auto* samples = option("--samples", s.samples, "Generated samples")->check(in_range(2, kNoLimit));
+  auto* samples =
+      app.add_option("--samples", s.samples, "Generated samples")->check(in_range(2, kNoLimit));
   auto* class_sep =
-      option("--class-sep", s.class_sep, "Class centres at +-class_sep per axis")->check(positive);
-  option("--seed", s.seed, "Seeds the data, the train/test split and the shuffling");
-  option("--init-seed", s.init_seed, "Seeds the initial weights");
-  option("--epochs", s.epochs, "Most epochs (with full batches: steps)")->check(positive);
-  option("--lr", s.lr, "Learning rate")->check(non_negative);
-  option("--optimizer", s.optimizer, "Optimizer")
+      app.add_option("--class-sep", s.class_sep, "Class centres at +-class_sep per axis")
+          ->check(positive);
+  app.add_option("--seed", s.seed, "Seeds the data, the train/test split and the shuffling");
+  app.add_option("--init-seed", s.init_seed, "Seeds the initial weights");
+  app.add_option("--epochs", s.epochs, "Most epochs (with full batches: steps)")->check(positive);
+  app.add_option("--lr", s.lr, "Learning rate")->check(non_negative);
+  app.add_option("--optimizer", s.optimizer, "Optimizer")
       ->check(CLI::IsMember({"sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop"}));
-  option("--batch-size", s.batch_size, "Rows per step; 0 = full batch");
-  option("--l2", s.l2, "L2 penalty on the weights")->check(non_negative);
-  option("--threshold", s.threshold, "Predict class 1 when P(class 1) > threshold")
+  app.add_option("--batch-size", s.batch_size, "Rows per step; 0 = full batch");
+  app.add_option("--l2", s.l2, "L2 penalty on the weights")->check(non_negative);
+  app.add_option("--threshold", s.threshold, "Predict class 1 when P(class 1) > threshold")
       ->check(in_range(0, 1));
   app.add_flag("--no-early-stopping", s.no_early_stopping, "Run every epoch");
-  option("--min-delta", s.min_delta, "Smallest loss improvement that counts")->check(non_negative);
-  option("--patience", s.patience, "Epochs without improvement before stopping");
+  app.add_option("--min-delta", s.min_delta, "Smallest loss improvement that counts")
+      ->check(non_negative);
+  app.add_option("--patience", s.patience, "Epochs without improvement before stopping");
   app.add_option("--normalize", s.normalize, "Input scaling (default: none; standard for --csv)")
       ->check(CLI::IsMember({"none", "standard", "minmax", "global_minmax"}));
-  option("--dtype", s.dtype, "The model's float type")
+  app.add_option("--dtype", s.dtype, "The model's float type")
       ->check(CLI::IsMember({"float32", "float64"}));
   auto* csv = app.add_option("--csv", s.csv, "Fit this CSV file (header row, numeric columns)")
                   ->check(CLI::ExistingFile);
   app.add_option("--target", s.target, "Class column of the CSV (default: the last)")->needs(csv);
   csv->excludes(samples)->excludes(class_sep);
-  option("--out", s.out, "Folder for the pictures and their data");
+  app.add_option("--out", s.out, "Folder for the pictures and their data");
   app.add_flag("--quiet", s.quiet, "No progress lines");
-  option("--frames", s.frames, "Most frames in the animation")->check(in_range(2, kNoLimit));
+  app.add_option("--frames", s.frames, "Most frames in the animation")
+      ->check(in_range(2, kNoLimit));
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

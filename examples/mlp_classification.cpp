@@ -406,47 +406,33 @@ int run(const Config& c) {
 int main(int argc, char** argv) {
   Config c;
   CLI::App app{"The ML-from-Scratch 4-class demo: an MLP classifier with decision regions"};
+  app.option_defaults()->always_capture_default();  // --help shows every default
   app.add_option("--dataset", c.dataset, "Generated 2-D data set")
-      ->check(CLI::IsMember({"classification", "spirals", "moons", "circles"}))
-      ->capture_default_str();
+      ->check(CLI::IsMember({"classification", "spirals", "moons", "circles"}));
   app.add_option("--csv", c.csv, "Train on a CSV file instead (e.g. data/iris.csv)")
       ->check(CLI::ExistingFile);
   app.add_option("--target", c.target, "Target column of the CSV file (default: the last)");
-  app.add_option("--samples", c.samples, "Generated samples")
-      ->check(CLI::Range(10, 10000000))
-      ->capture_default_str();
+  app.add_option("--samples", c.samples, "Generated samples")->check(CLI::Range(10, 10000000));
   app.add_option("--classes", c.classes, "Classes of classification and spirals")
-      ->check(CLI::Range(2, 10))
-      ->capture_default_str();
+      ->check(CLI::Range(2, 10));
   app.add_option("--noise", c.noise, "Noise of spirals (0.2), moons (0.1), circles (0.05)")
-      ->check(in_range(0, kNoLimit));
+      ->check(in_range(0, kNoLimit))
+      ->default_str("");  // its default, -1, stands for the data set's own (the help names them)
   app.add_flag("--no-expand", c.no_expand, "Use x0, x1 only, without the 6-fold expansion");
-  app.add_option("--hidden", c.hidden, "Hidden layer widths")
-      ->delimiter(',')
-      ->capture_default_str();
-  app.add_option("--activation", c.activation, "relu, sigmoid, tanh or leaky_relu")
-      ->capture_default_str();
-  app.add_option("--init", c.init, "Weight initialization (kaiming_uniform with --csv)")
-      ->capture_default_str();
-  app.add_option("--optimizer", c.optimizer, "sgd, momentum, nesterov, adam, adamw or rmsprop")
-      ->capture_default_str();
-  app.add_option("--lr", c.lr, "Learning rate")
-      ->check(in_range(0, kNoLimit, true))
-      ->capture_default_str();
-  app.add_option("--epochs", c.epochs, "Epochs")
-      ->check(CLI::Range(1, 1000000))
-      ->capture_default_str();
+  app.add_option("--hidden", c.hidden, "Hidden layer widths")->delimiter(',');
+  app.add_option("--activation", c.activation, "relu, sigmoid, tanh or leaky_relu");
+  app.add_option("--init", c.init, "Weight initialization (kaiming_uniform with --csv)");
+  app.add_option("--optimizer", c.optimizer, "sgd, momentum, nesterov, adam, adamw or rmsprop");
+  app.add_option("--lr", c.lr, "Learning rate")->check(in_range(0, kNoLimit, true));
+  app.add_option("--epochs", c.epochs, "Epochs")->check(CLI::Range(1, 1000000));
   app.add_option("--batch-size", c.batch_size, "Rows per step (16 with --csv)")
-      ->check(CLI::Range(1, 10000000))
-      ->capture_default_str();
+      ->check(CLI::Range(1, 10000000));
   app.add_option("--val-fraction", c.val_fraction, "Held-out fraction (0: train on every row)")
-      ->check(CLI::Range(0.0, 0.9))
-      ->capture_default_str();
-  app.add_option("--seed", c.seed, "Seed of data, split, weights and shuffling")
-      ->capture_default_str();
+      ->check(CLI::Range(0.0, 0.9));
+  app.add_option("--seed", c.seed, "Seed of data, split, weights and shuffling");
   app.add_flag("--notebook-output", c.notebook_output,
                "Apply the activation to the output layer too, as the notebook did");
-  app.add_option("--out", c.out, "Folder for pictures and data")->capture_default_str();
+  app.add_option("--out", c.out, "Folder for pictures and data");
   app.add_flag("--quiet", c.quiet, "Print the summary only");
   try {
     app.parse(argc, argv);

@@ -195,38 +195,24 @@ int run(const Config& c) {
 int main(int argc, char** argv) {
   Config c;
   CLI::App app{"The ML-from-Scratch regression demo: an MLP fitting a 1-D curve"};
-  app.add_option("--samples", c.samples, "Points on [0, 5]")
-      ->check(CLI::Range(10, 10000000))
-      ->capture_default_str();
+  app.option_defaults()->always_capture_default();  // --help shows every default
+  app.add_option("--samples", c.samples, "Points on [0, 5]")->check(CLI::Range(10, 10000000));
   app.add_option("--noise", c.noise, "Standard deviation of Gaussian noise on y")
-      ->check(in_range(0, kNoLimit))
-      ->capture_default_str();
-  app.add_option("--hidden", c.hidden, "Hidden layer widths")
-      ->delimiter(',')
-      ->capture_default_str();
-  app.add_option("--activation", c.activation, "relu, sigmoid, tanh or leaky_relu")
-      ->capture_default_str();
+      ->check(in_range(0, kNoLimit));
+  app.add_option("--hidden", c.hidden, "Hidden layer widths")->delimiter(',');
+  app.add_option("--activation", c.activation, "relu, sigmoid, tanh or leaky_relu");
   app.add_option("--init", c.init,
-                 "Weight initialization (standard_normal: the notebook's N(0, 1))")
-      ->capture_default_str();
+                 "Weight initialization (standard_normal: the notebook's N(0, 1))");
   app.add_option("--normalization", c.normalization,
-                 "Input scaling: none (the notebook's), standard, minmax or global_minmax")
-      ->capture_default_str();
-  app.add_option("--optimizer", c.optimizer, "sgd, momentum, nesterov, adam, adamw or rmsprop")
-      ->capture_default_str();
-  app.add_option("--lr", c.lr, "Learning rate")
-      ->check(in_range(0, kNoLimit, true))
-      ->capture_default_str();
-  app.add_option("--epochs", c.epochs, "Epochs")
-      ->check(CLI::Range(1, 1000000))
-      ->capture_default_str();
-  app.add_option("--batch-size", c.batch_size, "Rows per step")
-      ->check(CLI::Range(1, 10000000))
-      ->capture_default_str();
-  app.add_option("--seed", c.seed, "Seed of noise, weights and shuffling")->capture_default_str();
+                 "Input scaling: none (the notebook's), standard, minmax or global_minmax");
+  app.add_option("--optimizer", c.optimizer, "sgd, momentum, nesterov, adam, adamw or rmsprop");
+  app.add_option("--lr", c.lr, "Learning rate")->check(in_range(0, kNoLimit, true));
+  app.add_option("--epochs", c.epochs, "Epochs")->check(CLI::Range(1, 1000000));
+  app.add_option("--batch-size", c.batch_size, "Rows per step")->check(CLI::Range(1, 10000000));
+  app.add_option("--seed", c.seed, "Seed of noise, weights and shuffling");
   app.add_flag("--notebook-output", c.notebook_output,
                "Apply the activation to the output layer too, as the notebook did");
-  app.add_option("--out", c.out, "Folder for pictures and data")->capture_default_str();
+  app.add_option("--out", c.out, "Folder for pictures and data");
   app.add_flag("--quiet", c.quiet, "Print the summary only");
   try {
     app.parse(argc, argv);

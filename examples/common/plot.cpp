@@ -35,6 +35,12 @@ bool gnuplot_available() {
   return std::system("command -v gnuplot >/dev/null 2>&1") == 0;
 }
 
+void report_pictures(const std::filesystem::path& dir, const std::string& pictures) {
+  std::cout << "\nPictures in " << dir.string() << "/: " << pictures
+            << (gnuplot_available() ? "" : " (not drawn: no gnuplot)")
+            << "; their data as .csv and gnuplot scripts as .gp\n";
+}
+
 bool plot(const std::filesystem::path& script_path, const std::string& script) {
   {
     std::ofstream out(script_path);

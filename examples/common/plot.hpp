@@ -15,6 +15,10 @@ void write_csv(const std::filesystem::path& path, const std::vector<std::string>
 /// True when a gnuplot executable is on the PATH.
 bool gnuplot_available();
 
+/// Prints where the pictures went: "Pictures in <dir>/: <pictures>", saying when they could not be
+/// drawn (no gnuplot) and that their data and scripts sit beside them.
+void report_pictures(const std::filesystem::path& dir, const std::string& pictures);
+
 /// Saves `script` next to the pictures (as script_path) and runs gnuplot on it from the script's
 /// folder, so the script can name data files relatively and be re-run by hand. Without gnuplot,
 /// says once that plots are skipped (the CSV data is still there) and returns false. Throws
