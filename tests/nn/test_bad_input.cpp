@@ -17,11 +17,13 @@
 #include "bad_input.hpp"
 #include "gradient_checks.hpp"
 #include "nn/nn.hpp"
+#include "temp_dir.hpp"
 
 using namespace xgrad;
 using xgrad::testing::BadCall;
 using xgrad::testing::check_bad_calls;
 using xgrad::testing::f32;
+using xgrad::testing::TempDir;
 using xgrad::testing::Throws;
 namespace fs = std::filesystem;
 
@@ -33,29 +35,6 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr std::size_t kMinusOne = static_cast<std::size_t>(-1);
 
 using Labels = std::vector<std::int64_t>;
-
-// A fresh directory for one test, removed with its contents at the end.
-class TempDir {
- public:
-  explicit TempDir(const std::string& tag)
-      : path_(fs::temp_directory_path() /
-              ("xgrad_bad_input_" + std::to_string(::getpid()) + "_" + tag)) {
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-  std::string write(const std::string& name, const std::string& bytes) const {
-    std::ofstream(file(name), std::ios::binary) << bytes;
-    return file(name);
-  }
-
- private:
-  fs::path path_;
-};
 
 // One scalar parameter p: prediction = x * p.
 class Scalar : public nn::Module {

@@ -17,44 +17,17 @@
 
 #include "gradient_checks.hpp"
 #include "nn/nn.hpp"
+#include "temp_dir.hpp"
 
 using namespace xgrad;
 using Catch::Matchers::Contains;
 using xgrad::testing::error_message;
+using xgrad::testing::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
 
 using Entries = std::vector<std::pair<std::string, std::string>>;  // (zip entry name, bytes)
-
-// A fresh directory for one test, removed with its contents at the end.
-class TempDir {
- public:
-  explicit TempDir(const std::string& tag)
-      : path_(fs::temp_directory_path() /
-              ("xgrad_serialize_" + std::to_string(::getpid()) + "_" + tag)) {
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::permissions(path_, fs::perms::owner_all, ignored);
-    fs::remove_all(path_, ignored);
-  }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-  /// The names in the directory, sorted.
-  std::vector<std::string> listing() const {
-    std::vector<std::string> names;
-    for (const auto& entry : fs::directory_iterator(path_)) {
-      names.push_back(entry.path().filename().string());
-    }
-    std::sort(names.begin(), names.end());
-    return names;
-  }
-
- private:
-  fs::path path_;
-};
 
 // A user module with a submodule tree and a buffer, so that both kinds of state are saved.
 class Regressor : public nn::Module {

@@ -20,8 +20,10 @@
 
 #include "gradient_checks.hpp"
 #include "nn/nn.hpp"
+#include "temp_dir.hpp"
 
 using namespace xgrad;
+using xgrad::testing::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
@@ -72,25 +74,6 @@ std::vector<double> train_mlp(std::uint64_t seed, int steps) {
   }
   return out;
 }
-
-// A fresh directory for one test, removed with its contents at the end.
-class TempDir {
- public:
-  explicit TempDir(const std::string& tag)
-      : path_(fs::temp_directory_path() /
-              ("xgrad_threads_" + std::to_string(::getpid()) + "_" + tag)) {
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
 
 }  // namespace
 
