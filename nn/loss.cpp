@@ -83,18 +83,6 @@ Tensor pick_targets(const Tensor& scores, const std::vector<std::int64_t>& targe
 
 }  // namespace
 
-const char* reduction_name(Reduction reduction) {
-  switch (reduction) {
-    case Reduction::mean:
-      return "mean";
-    case Reduction::sum:
-      return "sum";
-    case Reduction::none:
-      return "none";
-  }
-  return "unknown";
-}
-
 Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
   check_loss_pair("l1_loss", input, target);
   return apply_reduction("l1_loss", abs(input - target), reduction);

@@ -38,8 +38,8 @@ Tensor nll_loss(const Tensor& log_probs, const Tensor& target,
 /// an empty list, an undefined tensor or mixed dtypes.
 Tensor l2_penalty(const std::vector<Tensor>& params);
 
-/// "mean", "sum" or "none", as PyTorch spells the reduction argument.
-const char* reduction_name(Reduction reduction);
+/// xgrad::reduction_name (autograd/ops/loss.hpp), also reachable as nn::reduction_name.
+using ::xgrad::reduction_name;
 
 /// A loss as a training loop takes it. Modules convert with a lambda or std::ref:
 /// `LossFunction f = std::ref(mse);` or `[&](auto& p, auto& t) { return mse(p, t); }`.

@@ -33,6 +33,18 @@ void check_loss_pair(const char* op, const Tensor& input, const Tensor& target) 
   }
 }
 
+const char* reduction_name(Reduction reduction) {
+  switch (reduction) {
+    case Reduction::mean:
+      return "mean";
+    case Reduction::sum:
+      return "sum";
+    case Reduction::none:
+      return "none";
+  }
+  return "unknown";
+}
+
 Tensor apply_reduction(const char* op, const Tensor& terms, Reduction reduction) {
   switch (reduction) {
     case Reduction::none:

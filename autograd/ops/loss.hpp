@@ -11,6 +11,9 @@ namespace xgrad {
 /// How a loss combines its per-element terms.
 enum class Reduction { mean, sum, none };
 
+/// "mean", "sum" or "none", as PyTorch spells the reduction argument.
+const char* reduction_name(Reduction reduction);
+
 /// Applies a reduction to per-element loss terms: the terms, their sum, or their mean. A mean of
 /// no terms throws std::invalid_argument naming `op`. For writing new losses.
 Tensor apply_reduction(const char* op, const Tensor& terms, Reduction reduction);

@@ -55,18 +55,6 @@ const std::vector<Shape>& loss_shapes() {
   return shapes;
 }
 
-const char* name_of(Reduction reduction) {
-  switch (reduction) {
-    case Reduction::mean:
-      return "mean";
-    case Reduction::sum:
-      return "sum";
-    case Reduction::none:
-      return "none";
-  }
-  return "?";
-}
-
 }  // namespace
 
 TEST_CASE("mse_loss averages, sums or keeps squared differences", "[autograd][loss]") {
@@ -90,7 +78,7 @@ TEST_CASE("mse_loss gradient is 2 (input - target) / n", "[autograd][loss]") {
 TEST_CASE("mse_loss has correct first and second derivatives", "[autograd][loss]") {
   const Shape shape = GENERATE(from_range(loss_shapes()));
   const Reduction reduction = GENERATE(Reduction::mean, Reduction::sum, Reduction::none);
-  INFO("input is " << format_shape(shape) << ", reduction " << name_of(reduction));
+  INFO("input is " << format_shape(shape) << ", reduction " << reduction_name(reduction));
   check_gradients_twice([reduction](const Inputs& x) { return mse_loss(x[0], x[1], reduction); },
                         {input(shape, 81), input(shape, 82)});
 }
@@ -150,7 +138,7 @@ TEST_CASE("binary_cross_entropy at p = 0 or 1 is finite, each log clamped at -10
 TEST_CASE("binary_cross_entropy has correct first and second derivatives", "[autograd][loss]") {
   const Shape shape = GENERATE(from_range(loss_shapes()));
   const Reduction reduction = GENERATE(Reduction::mean, Reduction::sum, Reduction::none);
-  INFO("input is " << format_shape(shape) << ", reduction " << name_of(reduction));
+  INFO("input is " << format_shape(shape) << ", reduction " << reduction_name(reduction));
   // p in [0.1, 0.9): away from 0 and 1, where the logs are clamped.
   check_gradients_twice(
       [reduction](const Inputs& x) { return binary_cross_entropy(x[0], x[1], reduction); },
@@ -224,7 +212,7 @@ TEST_CASE("binary_cross_entropy_with_logits has correct first and second derivat
           "[autograd][loss]") {
   const Shape shape = GENERATE(from_range(loss_shapes()));
   const Reduction reduction = GENERATE(Reduction::mean, Reduction::sum, Reduction::none);
-  INFO("input is " << format_shape(shape) << ", reduction " << name_of(reduction));
+  INFO("input is " << format_shape(shape) << ", reduction " << reduction_name(reduction));
   check_gradients_twice(
       [reduction](const Inputs& x) {
         return binary_cross_entropy_with_logits(x[0], x[1], reduction);
@@ -303,7 +291,7 @@ TEST_CASE("cross_entropy has correct first and second derivatives", "[autograd][
   const Reduction reduction = GENERATE(Reduction::mean, Reduction::sum, Reduction::none);
   const auto [shape, classes] = GENERATE(values<std::pair<Shape, Targets>>(
       {{{1, 1}, {0}}, {{1, 4}, {3}}, {{2, 5}, {4, 0}}, {{4, 3}, {0, 2, 1, 2}}}));
-  INFO("logits are " << format_shape(shape) << ", reduction " << name_of(reduction));
+  INFO("logits are " << format_shape(shape) << ", reduction " << reduction_name(reduction));
   const Targets target = classes;
   check_gradients_twice(
       [target, reduction](const Inputs& x) { return cross_entropy(x[0], target, reduction); },
