@@ -218,6 +218,7 @@ std::vector<Tensor> Engine::run(const std::vector<Tensor>& outputs,
           "backward: trying to backward through the graph a second time (the saved values of '" +
           node.name() + "' were freed); pass retain_graph=true to the first backward");
     }
+    node.check_saved_versions();
     Gradients grads;
     if (AnomalyMode::is_enabled()) {
       {
@@ -253,7 +254,10 @@ std::vector<Tensor> Engine::run(const std::vector<Tensor>& outputs,
   // Steps wait for the end of the walk: a node that has no edge to a parameter but reads its
   // values (through a detached alias, say) may come after the parameter's AccumulateGrad.
   walk.current = nullptr;
-  for (Walk::Pending& p : walk.pending) p.step->apply(p.param, p.grad);
+  for (Walk::Pending& p : walk.pending) {
+    p.step->apply(p.param, p.grad);
+    detail::bump_version(*p.param.impl()->storage, "step");
+  }
   // A captured tensor that the walk reached but no gradient flowed into has a zero gradient.
   for (std::size_t c = 0; c < captures.size(); ++c) {
     if (capture_nodes[c] && !captured[c].defined()) {
@@ -284,7 +288,9 @@ BackwardStep* product_step(const Tensor& param, double& alpha, double& beta) {
                    [&](const std::shared_ptr<Node>& e) { return e == accumulator; })) {
     return nullptr;
   }
-  return impl->backward_step->scaled_sum(alpha, beta) ? impl->backward_step.get() : nullptr;
+  if (!impl->backward_step->scaled_sum(alpha, beta)) return nullptr;
+  detail::bump_version(*impl->storage, "step");  // the caller writes the step into param
+  return impl->backward_step.get();
 }
 
 bool defer_step(const std::shared_ptr<BackwardStep>& step, Tensor param, Tensor grad) {

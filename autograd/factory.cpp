@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "autograd/ops/kernels.hpp"
+
 namespace xgrad {
 
 namespace {
@@ -13,14 +15,39 @@ namespace {
 template <class Fill>
 Tensor make(const char* op, const Shape& shape, Dtype dtype, bool requires_grad, Fill fill) {
   checked_numel(op, shape);  // before xtensor allocates for a product that may have wrapped
-  return dispatch(dtype, [&](auto tag) {
+  if (requires_grad && !is_floating_point(dtype)) {
+    throw std::invalid_argument(std::string(op) +
+                                ": only floating-point tensors can require gradients; asked for " +
+                                dtype_name(dtype));
+  }
+  return dispatch_any(dtype, [&](auto tag) {
     using T = decltype(tag);
     Tensor t = detail::empty_tensor<T>(shape);
     T* out = t.data<T>().data();
-    for (std::size_t i = 0, n = t.numel(); i < n; ++i) out[i] = static_cast<T>(fill(i));
+    for (std::size_t i = 0, n = t.numel(); i < n; ++i) {
+      out[i] = kernels::convert_value<T>(op, fill(i));
+    }
     t.impl()->requires_grad = requires_grad;
     return t;
   });
+}
+
+void check_random_dtype(const char* op, Dtype dtype) {
+  if (!is_floating_point(dtype)) {
+    throw std::invalid_argument(std::string(op) + ": draws floating-point values; " +
+                                dtype_name(dtype) + " is not float32 or float64");
+  }
+}
+
+template <class T>
+Tensor from_values(const std::vector<T>& values, const Shape& shape, Dtype dtype) {
+  const std::size_t n = checked_numel("from_vector", shape);
+  if (n != values.size()) {
+    throw std::invalid_argument("from_vector: " + std::to_string(values.size()) +
+                                " values do not fill shape " + format_shape(shape) + " (" +
+                                std::to_string(n) + " elements)");
+  }
+  return make("from_vector", shape, dtype, false, [&](std::size_t i) { return values[i]; });
 }
 
 }  // namespace
@@ -66,7 +93,21 @@ Tensor eye(std::size_t n, Dtype dtype) {
               [n](std::size_t i) { return i / n == i % n ? 1.0 : 0.0; });
 }
 
+Tensor from_vector(const std::vector<float>& values, const Shape& shape, Dtype dtype) {
+  return from_values(values, shape, dtype);
+}
+Tensor from_vector(const std::vector<double>& values, const Shape& shape, Dtype dtype) {
+  return from_values(values, shape, dtype);
+}
+Tensor from_vector(const std::vector<std::int64_t>& values, const Shape& shape, Dtype dtype) {
+  return from_values(values, shape, dtype);
+}
+Tensor from_vector(const std::vector<bool>& values, const Shape& shape, Dtype dtype) {
+  return from_values(values, shape, dtype);
+}
+
 Tensor rand(const Shape& shape, Generator& generator, Dtype dtype) {
+  check_random_dtype("rand", dtype);
   return make("rand", shape, dtype, false, [&](std::size_t) { return generator.uniform(); });
 }
 Tensor rand(const Shape& shape, Dtype dtype) {
@@ -74,6 +115,7 @@ Tensor rand(const Shape& shape, Dtype dtype) {
 }
 
 Tensor randn(const Shape& shape, Generator& generator, Dtype dtype) {
+  check_random_dtype("randn", dtype);
   return make("randn", shape, dtype, false, [&](std::size_t) { return generator.normal(); });
 }
 Tensor randn(const Shape& shape, Dtype dtype) {
@@ -81,6 +123,7 @@ Tensor randn(const Shape& shape, Dtype dtype) {
 }
 
 Tensor uniform(const Shape& shape, double low, double high, Generator& generator, Dtype dtype) {
+  check_random_dtype("uniform", dtype);
   if (!(low < high) || !std::isfinite(low) || !std::isfinite(high)) {
     throw std::invalid_argument("uniform: need finite low < high; got low " + format_number(low) +
                                 ", high " + format_number(high));

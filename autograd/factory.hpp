@@ -1,6 +1,9 @@
 // Tensor factories: constants, ranges, identity, and random tensors from a seedable Generator.
 #pragma once
 
+#include <cstdint>
+#include <vector>
+
 #include "autograd/dtype.hpp"
 #include "autograd/random.hpp"
 #include "autograd/shape.hpp"
@@ -8,6 +11,8 @@
 
 namespace xgrad {
 
+/// Constants of any dtype; requires_grad only for float32 and float64 (std::invalid_argument
+/// otherwise), and a value that does not fit an int64 tensor throws std::invalid_argument.
 Tensor zeros(const Shape& shape, Dtype dtype = float32, bool requires_grad = false);
 Tensor ones(const Shape& shape, Dtype dtype = float32, bool requires_grad = false);
 Tensor full(const Shape& shape, double value, Dtype dtype = float32, bool requires_grad = false);
@@ -18,8 +23,17 @@ Tensor scalar_tensor(double value, Dtype dtype = float32, bool requires_grad = f
 /// Values start, start + step, ... below stop (above it for a negative step), as numpy.arange.
 /// Throws std::invalid_argument for a zero step.
 Tensor arange(double start, double stop, double step = 1.0, Dtype dtype = float32);
+/// A tensor of `shape` holding a copy of `values` (row-major), converted to `dtype` as to()
+/// converts. Throws std::invalid_argument when the count does not fill the shape:
+///   from_vector(std::vector<std::int64_t>{2, 0, 1}, {3}, int64)   // class labels
+Tensor from_vector(const std::vector<float>& values, const Shape& shape, Dtype dtype = float32);
+Tensor from_vector(const std::vector<double>& values, const Shape& shape, Dtype dtype = float64);
+Tensor from_vector(const std::vector<std::int64_t>& values, const Shape& shape,
+                   Dtype dtype = int64);
+Tensor from_vector(const std::vector<bool>& values, const Shape& shape, Dtype dtype = boolean);
 /// The n x n identity matrix.
 Tensor eye(std::size_t n, Dtype dtype = float32);
+/// Random factories make float32 or float64 tensors (std::invalid_argument otherwise).
 /// Uniform in [0, 1), drawn in row-major order from `generator` (the default one if omitted).
 Tensor rand(const Shape& shape, Generator& generator, Dtype dtype = float32);
 Tensor rand(const Shape& shape, Dtype dtype = float32);

@@ -33,7 +33,35 @@ Node::~Node() {
 void Node::release() {
   release_saved();
   next_edges_.clear();
+  saved_versions_.clear();
   released_ = true;
+}
+
+void Node::save_version(const Tensor& input, std::size_t index) {
+  const auto& impl = input.impl();
+  saved_versions_.push_back(
+      {impl, impl->storage.get(), impl->storage->version, static_cast<std::uint32_t>(index)});
+}
+
+void Node::check_saved_versions() const {
+  for (const SavedVersion& saved : saved_versions_) {
+    const std::shared_ptr<detail::TensorImpl> tensor = saved.tensor.lock();
+    if (!tensor) continue;  // gone, so no backward captured it
+    const detail::Storage& now = *tensor->storage;
+    if (tensor->storage.get() != saved.storage) {
+      throw std::runtime_error("a tensor needed by the backward of '" + name_ + "' (input " +
+                               std::to_string(saved.input) + ") was replaced by 'set_data' after " +
+                               "it was saved; run the forward pass again");
+    }
+    if (now.version != saved.version) {
+      throw std::runtime_error(
+          "a tensor needed by the backward of '" + name_ + "' (input " +
+          std::to_string(saved.input) + ") was modified in place by '" +
+          (now.modified_by ? now.modified_by : "an in-place op") + "' (version " +
+          std::to_string(now.version) + ", saved at version " + std::to_string(saved.version) +
+          "); run the forward pass again after the change, or change a clone()");
+    }
+  }
 }
 
 AccumulateGrad::AccumulateGrad(const Tensor& leaf)
@@ -109,6 +137,15 @@ Tensor attach(const Tensor& output, std::shared_ptr<Node> node) {
   impl->grad_fn = std::move(node);
   impl->requires_grad = true;
   return Tensor(std::move(impl));
+}
+
+void throw_output_modified(const std::string& op, const Storage& output,
+                           std::uint32_t saved_version) {
+  throw std::runtime_error(
+      "the output of '" + op + "', needed by its backward, was modified in " + "place by '" +
+      (output.modified_by ? output.modified_by : "an in-place op") + "' (version " +
+      std::to_string(output.version) + ", saved at version " + std::to_string(saved_version) +
+      "); run the forward pass again after the change, or change a clone()");
 }
 
 }  // namespace detail

@@ -26,6 +26,22 @@ class BackwardStep;
 /// A node's edges to the nodes of its inputs (held in the per-thread block pool).
 using Edges = std::vector<std::shared_ptr<Node>, detail::PoolAllocator<std::shared_ptr<Node>>>;
 
+/// What an op's backward reads of its inputs, for record(): by default every input's values
+/// (the backward may read any tensor it captured), or nothing (add, sub, sum, reshape...: the
+/// gradient does not depend on the values), which spares the version bookkeeping below.
+enum class Saves { inputs, nothing };
+
+/// An input whose values a node's backward may read, as they were when the op was recorded: the
+/// tensor (weakly: if it is gone, no backward captured it), its values and their version. PyTorch's
+/// SavedVariable keeps the same check.
+struct SavedVersion {
+  std::weak_ptr<detail::TensorImpl> tensor;
+  const detail::Storage* storage;
+  std::uint32_t version;
+  std::uint32_t input;
+};
+using SavedVersions = std::vector<SavedVersion, detail::PoolAllocator<SavedVersion>>;
+
 namespace detail {
 /// For a backward formula that is about to compute the gradient of `param` as one matrix product:
 /// the step that should write that product straight into the parameter, or null. Non-null only in
@@ -62,6 +78,13 @@ class Node : public std::enable_shared_from_this<Node> {
   virtual bool is_accumulator() const { return false; }
   bool released() const { return released_; }
 
+  /// Remembers the current values of `input` (input number `index`) as read by this node's
+  /// backward.
+  void save_version(const Tensor& input, std::size_t index);
+  /// Throws std::runtime_error "a tensor needed by the backward of 'mul' was modified in place by
+  /// 'add_' (version 1, saved at version 0)" if a saved input's values changed since recording.
+  void check_saved_versions() const;
+
  protected:
   virtual void release_saved() {}
 
@@ -71,6 +94,7 @@ class Node : public std::enable_shared_from_this<Node> {
 
   std::string name_;
   Edges next_edges_;
+  SavedVersions saved_versions_;
   InlineShape output_shape_;
   Dtype output_dtype_;
   bool released_ = false;
@@ -108,6 +132,9 @@ bool defer_step(const std::shared_ptr<BackwardStep>& step, Tensor param, Tensor 
 /// Makes `output` the result of `node`: sets its grad_fn and requires_grad (on a fresh handle
 /// sharing the values when output already belongs to a graph).
 Tensor attach(const Tensor& output, std::shared_ptr<Node> node);
+/// The error of a backward whose own output's values were changed in place since it was recorded.
+[[noreturn]] void throw_output_modified(const std::string& op, const Storage& output,
+                                        std::uint32_t saved_version);
 
 /// A node whose backward is a callable F: either Gradients(const Tensor& grad_output), or
 /// Gradients(const Tensor& grad_output, const Tensor& output) when it reads its own output.
@@ -123,11 +150,17 @@ class FunctionNode final : public Node {
         backward_(std::forward<G>(backward)) {
     // Keep the output's values, never the output tensor itself: the tensor owns this node, so
     // holding it here would be a cycle. saved_output() re-attaches the values to this node.
-    if constexpr (kUsesOutput) saved_output_ = output.impl()->storage;
+    if constexpr (kUsesOutput) {
+      saved_output_ = output.impl()->storage;
+      saved_output_version_ = saved_output_->version;
+    }
   }
 
   Gradients apply(const Tensor& grad_output) override {
     if constexpr (kUsesOutput) {
+      if (saved_output_ && saved_output_->version != saved_output_version_) {
+        throw_output_modified(name(), *saved_output_, saved_output_version_);
+      }
       return backward_(grad_output, saved_output());
     } else {
       return backward_(grad_output);
@@ -155,13 +188,14 @@ class FunctionNode final : public Node {
 
   F backward_;
   std::shared_ptr<Storage> saved_output_;
+  std::uint32_t saved_output_version_ = 0;
 };
 
 // F is taken by reference down to the node, so the closure is moved once, into the node, and only
 // when the op is recorded.
 template <class F>
 Tensor record_inputs(std::string name, const Tensor& output, const Tensor* inputs,
-                     std::size_t count, F&& backward) {
+                     std::size_t count, F&& backward, Saves saves = Saves::inputs) {
   if (AnomalyMode::is_enabled()) check_forward_anomaly(name, output, inputs, count);
   if (!should_record(inputs, count)) return output;
   Edges edges;
@@ -171,6 +205,11 @@ Tensor record_inputs(std::string name, const Tensor& output, const Tensor* input
   auto node = std::allocate_shared<FunctionNode<Backward>>(PoolAllocator<FunctionNode<Backward>>(),
                                                            std::move(name), std::move(edges),
                                                            output, std::forward<F>(backward));
+  if (saves == Saves::inputs) {
+    for (std::size_t i = 0; i < count; ++i) {
+      if (inputs[i].defined()) node->save_version(inputs[i], i);
+    }
+  }
   return attach(output, std::move(node));
 }
 }  // namespace detail
@@ -179,7 +218,9 @@ Tensor record_inputs(std::string name, const Tensor& output, const Tensor* input
 /// gradient of the output to one gradient per input (undefined where none is needed), written with
 /// xgrad's tensor ops so that create_graph can differentiate it again. A backward that takes a
 /// second argument receives the op's output. Returns the output attached to the graph, or the
-/// output unchanged when nothing is recorded (grad mode off, or no input requires grad).
+/// output unchanged when nothing is recorded (grad mode off, or no input requires grad). Unless
+/// `saves` is Saves::nothing, backward refuses to run once an input's values were changed in place
+/// (add_, an optimizer step, set_data...) after recording.
 ///
 /// This is how every built-in op is defined, and how users define their own:
 ///
@@ -189,16 +230,16 @@ Tensor record_inputs(std::string name, const Tensor& output, const Tensor* input
 ///   }
 template <class F>
 Tensor record(std::string name, const Tensor& output, std::initializer_list<Tensor> inputs,
-              F backward) {
+              F backward, Saves saves = Saves::inputs) {
   return detail::record_inputs(std::move(name), output, inputs.begin(), inputs.size(),
-                               std::move(backward));
+                               std::move(backward), saves);
 }
 
 template <class F>
-Tensor record(std::string name, const Tensor& output, const std::vector<Tensor>& inputs,
-              F backward) {
+Tensor record(std::string name, const Tensor& output, const std::vector<Tensor>& inputs, F backward,
+              Saves saves = Saves::inputs) {
   return detail::record_inputs(std::move(name), output, inputs.data(), inputs.size(),
-                               std::move(backward));
+                               std::move(backward), saves);
 }
 
 }  // namespace xgrad

@@ -2,7 +2,10 @@
 #pragma once
 
 #include "autograd/ops/activation.hpp"
+#include "autograd/ops/comparison.hpp"
 #include "autograd/ops/elementwise.hpp"
+#include "autograd/ops/indexing.hpp"
+#include "autograd/ops/inplace.hpp"
 #include "autograd/ops/loss.hpp"
 #include "autograd/ops/matmul.hpp"
 #include "autograd/ops/reduction.hpp"

@@ -73,26 +73,31 @@ bool recyclable(std::size_t bytes) {
   return kRecycleMemory && bytes >= kMinRecycledBytes && bytes <= kMaxRecycledBytes;
 }
 
+template <class T>
+constexpr bool kRecycled = std::is_floating_point_v<T>;  // int64 and bool tensors are small
+
 // Keeps the value buffer of a dying Storage, if large enough, dropping the oldest kept ones
 // beyond the bounds.
 void recycle(Storage& storage) noexcept {
   std::visit(
       [](auto& values) {
         using T = typename std::decay_t<decltype(values)>::value_type;
-        Buffer<T>& buffer = values.storage();
-        const std::size_t bytes = buffer.size() * sizeof(T);
-        if (!recyclable(bytes)) return;
-        Bins* bins = open_bins();
-        if (!bins) return;
-        Bin<T>& bin = bin_of(*bins, T{});
-        bin.buffers.push_back(std::move(buffer));
-        bin.bytes += bytes;
-        while (bin.bytes > kMaxRecycledBytes || bin.buffers.size() > kMaxRecycledBuffers) {
-          bin.bytes -= bin.buffers.front().size() * sizeof(T);
-          bin.buffers.erase(bin.buffers.begin());
+        if constexpr (kRecycled<T>) {
+          Buffer<T>& buffer = values.storage();
+          const std::size_t bytes = buffer.size() * sizeof(T);
+          if (!recyclable(bytes)) return;
+          Bins* bins = open_bins();
+          if (!bins) return;
+          Bin<T>& bin = bin_of(*bins, T{});
+          bin.buffers.push_back(std::move(buffer));
+          bin.bytes += bytes;
+          while (bin.bytes > kMaxRecycledBytes || bin.buffers.size() > kMaxRecycledBuffers) {
+            bin.bytes -= bin.buffers.front().size() * sizeof(T);
+            bin.buffers.erase(bin.buffers.begin());
+          }
         }
       },
-      storage);
+      static_cast<Storage::variant&>(storage));
 }
 
 // A kept buffer of exactly n values, the most recently kept first (likeliest still in cache). On
@@ -160,7 +165,10 @@ template <class T>
 std::shared_ptr<Storage> make_storage(ShapeRef shape) {
   typename xt::xarray<T>::shape_type extents(shape.begin(), shape.end());
   Buffer<T> buffer;
-  if (take_recycled<T>(shape_numel(shape), buffer)) {
+  if constexpr (!kRecycled<T>) {
+    return std::allocate_shared<Storage>(StorageAllocator<Storage>(),
+                                         std::in_place_type<xt::xarray<T>>, extents);
+  } else if (take_recycled<T>(shape_numel(shape), buffer)) {
     typename xt::xarray<T>::strides_type strides(extents.size());
     xt::compute_strides(extents, xt::layout_type::row_major, strides);
     return std::allocate_shared<Storage>(StorageAllocator<Storage>(),
@@ -175,5 +183,9 @@ template std::shared_ptr<Storage> make_storage<float>(xt::xarray<float>&& values
 template std::shared_ptr<Storage> make_storage<double>(xt::xarray<double>&& values);
 template std::shared_ptr<Storage> make_storage<float>(ShapeRef shape);
 template std::shared_ptr<Storage> make_storage<double>(ShapeRef shape);
+template std::shared_ptr<Storage> make_storage<std::int64_t>(xt::xarray<std::int64_t>&& values);
+template std::shared_ptr<Storage> make_storage<bool>(xt::xarray<bool>&& values);
+template std::shared_ptr<Storage> make_storage<std::int64_t>(ShapeRef shape);
+template std::shared_ptr<Storage> make_storage<bool>(ShapeRef shape);
 
 }  // namespace xgrad::detail

@@ -25,5 +25,9 @@ extern template std::shared_ptr<Storage> make_storage<float>(xt::xarray<float>&&
 extern template std::shared_ptr<Storage> make_storage<double>(xt::xarray<double>&& values);
 extern template std::shared_ptr<Storage> make_storage<float>(ShapeRef shape);
 extern template std::shared_ptr<Storage> make_storage<double>(ShapeRef shape);
+extern template std::shared_ptr<Storage> make_storage<std::int64_t>(xt::xarray<std::int64_t>&&);
+extern template std::shared_ptr<Storage> make_storage<bool>(xt::xarray<bool>&& values);
+extern template std::shared_ptr<Storage> make_storage<std::int64_t>(ShapeRef shape);
+extern template std::shared_ptr<Storage> make_storage<bool>(ShapeRef shape);
 
 }  // namespace xgrad::detail

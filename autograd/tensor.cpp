@@ -12,6 +12,7 @@
 #include "autograd/factory.hpp"
 #include "autograd/node.hpp"
 #include "autograd/ops.hpp"
+#include "autograd/ops/kernels.hpp"
 #include "autograd/pool.hpp"
 #include "autograd/storage.hpp"
 
@@ -19,8 +20,18 @@ namespace xgrad {
 
 namespace {
 
+void check_can_require_grad(const char* op, Dtype dtype) {
+  if (!is_floating_point(dtype)) {
+    throw std::invalid_argument(std::string(op) +
+                                ": only floating-point tensors can require gradients; this "
+                                "tensor is " +
+                                dtype_name(dtype));
+  }
+}
+
 template <class T>
 std::shared_ptr<detail::TensorImpl> make_impl(xt::xarray<T>&& values, bool requires_grad) {
+  if (requires_grad) check_can_require_grad("Tensor", dtype_of<T>());
   auto impl = detail::new_impl();
   impl->storage = detail::make_storage(std::move(values));
   impl->requires_grad = requires_grad;
@@ -41,8 +52,13 @@ Tensor::Tensor(xt::xarray<float> values, bool requires_grad)
 Tensor::Tensor(xt::xarray<double> values, bool requires_grad)
     : impl_(make_impl(std::move(values), requires_grad)) {}
 
+Tensor::Tensor(xt::xarray<std::int64_t> values) : impl_(make_impl(std::move(values), false)) {}
+
+Tensor::Tensor(xt::xarray<bool> values) : impl_(make_impl(std::move(values), false)) {}
+
 Dtype Tensor::dtype() const {
-  return checked(impl_, "dtype").storage->index() == 0 ? Dtype::float32 : Dtype::float64;
+  // The alternatives of Storage are in the order of Dtype.
+  return static_cast<Dtype>(checked(impl_, "dtype").storage->index());
 }
 
 Shape Tensor::shape() const {
@@ -92,14 +108,50 @@ template xt::xarray<float>& Tensor::data<float>();
 template xt::xarray<double>& Tensor::data<double>();
 template const xt::xarray<float>& Tensor::data<float>() const;
 template const xt::xarray<double>& Tensor::data<double>() const;
+template xt::xarray<std::int64_t>& Tensor::data<std::int64_t>();
+template xt::xarray<bool>& Tensor::data<bool>();
+template const xt::xarray<std::int64_t>& Tensor::data<std::int64_t>() const;
+template const xt::xarray<bool>& Tensor::data<bool>() const;
 
 double Tensor::item() const {
+  return item<double>();
+}
+
+template <class T>
+T Tensor::item() const {
+  checked(impl_, "item");
   if (numel() != 1) {
     throw std::invalid_argument("item: tensor of shape " + format_shape(shape()) + " has " +
                                 std::to_string(numel()) + " elements, not 1");
   }
-  return std::visit([](const auto& a) { return static_cast<double>(a.data()[0]); },
-                    *impl_->storage);
+  return std::visit([](const auto& a) { return kernels::convert_value<T>("item", a.data()[0]); },
+                    static_cast<const detail::Storage::variant&>(*impl_->storage));
+}
+
+template <class T>
+std::vector<T> Tensor::to_vector() const {
+  return std::visit(
+      [](const auto& a) {
+        std::vector<T> out(a.size());
+        for (std::size_t i = 0; i < a.size(); ++i) {
+          out[i] = kernels::convert_value<T>("to_vector", a.data()[i]);
+        }
+        return out;
+      },
+      static_cast<const detail::Storage::variant&>(*checked(impl_, "to_vector").storage));
+}
+
+template float Tensor::item<float>() const;
+template double Tensor::item<double>() const;
+template std::int64_t Tensor::item<std::int64_t>() const;
+template bool Tensor::item<bool>() const;
+template std::vector<float> Tensor::to_vector<float>() const;
+template std::vector<double> Tensor::to_vector<double>() const;
+template std::vector<std::int64_t> Tensor::to_vector<std::int64_t>() const;
+template std::vector<bool> Tensor::to_vector<bool>() const;
+
+std::uint32_t Tensor::version() const {
+  return checked(impl_, "version").storage->version;
 }
 
 bool Tensor::requires_grad() const {
@@ -108,6 +160,7 @@ bool Tensor::requires_grad() const {
 
 Tensor& Tensor::requires_grad_(bool requires_grad) {
   checked(impl_, "requires_grad_");
+  if (requires_grad) check_can_require_grad("requires_grad_", dtype());
   if (impl_->grad_fn) {
     throw std::invalid_argument(
         "requires_grad_: only leaf tensors can change requires_grad; this tensor was made by '" +
@@ -180,6 +233,10 @@ void Tensor::set_data(const Tensor& values) {
         "this tensor was made by '" +
         impl_->grad_fn->name() + "'");
   }
+  if (impl_->requires_grad) check_can_require_grad("set_data", values.dtype());
+  // Whatever saved the old values for a backward must now refuse to run: the engine finds this
+  // tensor holding other values than it saved (see Node::check_saved_versions).
+  bump_version(*impl_->storage, "set_data");
   impl_->storage = values.impl_->storage;
   impl_->grad.reset();
 }
@@ -214,6 +271,48 @@ Tensor Tensor::reshape(const Shape& shape) const {
 Tensor Tensor::t() const {
   return xgrad::transpose(*this);
 }
+Tensor Tensor::index(const std::vector<TensorIndex>& indices) const {
+  return xgrad::index(*this, indices);
+}
+Tensor& Tensor::add_(const Tensor& other, double alpha) {
+  return xgrad::add_(*this, other, alpha);
+}
+Tensor& Tensor::sub_(const Tensor& other, double alpha) {
+  return xgrad::sub_(*this, other, alpha);
+}
+Tensor& Tensor::mul_(const Tensor& other) {
+  return xgrad::mul_(*this, other);
+}
+Tensor& Tensor::div_(const Tensor& other) {
+  return xgrad::div_(*this, other);
+}
+Tensor& Tensor::add_(double s) {
+  return xgrad::add_(*this, s);
+}
+Tensor& Tensor::sub_(double s) {
+  return xgrad::sub_(*this, s);
+}
+Tensor& Tensor::mul_(double s) {
+  return xgrad::mul_(*this, s);
+}
+Tensor& Tensor::div_(double s) {
+  return xgrad::div_(*this, s);
+}
+Tensor& Tensor::zero_() {
+  return xgrad::zero_(*this);
+}
+Tensor& Tensor::fill_(double value) {
+  return xgrad::fill_(*this, value);
+}
+Tensor& Tensor::clamp_(double min, double max) {
+  return xgrad::clamp_(*this, min, max);
+}
+Tensor& Tensor::copy_(const Tensor& src) {
+  return xgrad::copy_(*this, src);
+}
+Tensor& Tensor::masked_fill_(const Tensor& mask, double value) {
+  return xgrad::masked_fill_(*this, mask, value);
+}
 
 namespace detail {
 
@@ -230,6 +329,8 @@ Tensor empty_tensor(ShapeRef shape) {
 
 template Tensor empty_tensor<float>(ShapeRef shape);
 template Tensor empty_tensor<double>(ShapeRef shape);
+template Tensor empty_tensor<std::int64_t>(ShapeRef shape);
+template Tensor empty_tensor<bool>(ShapeRef shape);
 
 }  // namespace detail
 

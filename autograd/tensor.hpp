@@ -1,8 +1,9 @@
-// Tensor: an n-dimensional float32/float64 array (xtensor storage) that can record the operations
-// applied to it and carry a gradient, as PyTorch's torch::Tensor does.
+// Tensor: an n-dimensional float32/float64/int64/bool array (xtensor storage) that can record the
+// operations applied to it and carry a gradient, as PyTorch's torch::Tensor does.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <initializer_list>
 #include <iosfwd>
 #include <memory>
@@ -18,12 +19,27 @@ namespace xgrad {
 
 class Node;
 class BackwardStep;
+class TensorIndex;
 
 namespace detail {
 
-/// The values of a tensor. Shared by a tensor, its detach()ed copies and the saved-output handles
-/// of backward nodes, so none of those copies the data.
-using Storage = std::variant<xt::xarray<float>, xt::xarray<double>>;
+/// The values of a tensor, one alternative per Dtype in its order. Shared by a tensor, its
+/// detach()ed copies and the saved-output handles of backward nodes, so none of those copies the
+/// data. `version` counts the in-place changes of the values (PyTorch's version counter): a node
+/// records the versions of what its backward reads and refuses to run if they moved on;
+/// `modified_by` names the op of the last change, for that error.
+struct Storage : std::variant<xt::xarray<float>, xt::xarray<double>, xt::xarray<std::int64_t>,
+                              xt::xarray<bool>> {
+  using variant::variant;
+  std::uint32_t version = 0;
+  const char* modified_by = nullptr;
+};
+
+/// Marks an in-place change of `storage`'s values by `op` (a string literal).
+inline void bump_version(Storage& storage, const char* op) {
+  ++storage.version;
+  storage.modified_by = op;
+}
 
 struct TensorImpl {
   std::shared_ptr<Storage> storage;
@@ -43,6 +59,9 @@ class Tensor {
   Tensor() = default;
   explicit Tensor(xt::xarray<float> values, bool requires_grad = false);
   explicit Tensor(xt::xarray<double> values, bool requires_grad = false);
+  /// Integer and boolean tensors never require grad.
+  explicit Tensor(xt::xarray<std::int64_t> values);
+  explicit Tensor(xt::xarray<bool> values);
   explicit Tensor(std::shared_ptr<detail::TensorImpl> impl) : impl_(std::move(impl)) {}
 
   bool defined() const { return impl_ != nullptr; }
@@ -65,10 +84,20 @@ class Tensor {
   const xt::xarray<T>& data() const;
   /// The value of a one-element tensor, as a double. Throws std::invalid_argument otherwise.
   double item() const;
+  /// The value of a one-element tensor as T (float, double, std::int64_t or bool), converted from
+  /// the tensor's dtype; a float that does not fit an int64 throws std::invalid_argument.
+  template <class T>
+  T item() const;
+  /// All values, row-major, converted to T as item<T>() converts one (torch's tolist, flat).
+  template <class T>
+  std::vector<T> to_vector() const;
+  /// How many times the values were changed in place (by add_, an optimizer step, set_data...).
+  std::uint32_t version() const;
 
   bool requires_grad() const;
   /// Marks a leaf as a parameter whose gradient backward() accumulates. Throws
-  /// std::invalid_argument on a non-leaf (its requires_grad follows from its inputs).
+  /// std::invalid_argument on a non-leaf (its requires_grad follows from its inputs) and on an
+  /// int64 or bool tensor (only floating-point tensors can require gradients).
   Tensor& requires_grad_(bool requires_grad = true);
   /// True for tensors made by the user rather than by a recorded op.
   bool is_leaf() const;
@@ -96,9 +125,11 @@ class Tensor {
   void backward(const Tensor& gradient = Tensor(), bool retain_graph = false,
                 bool create_graph = false) const;
 
-  /// Replaces this leaf's values (shape and dtype may change) for every handle to it, unseen by
-  /// autograd, as torch's set_data does; drops the gradient. For dtype conversion and loading
-  /// checkpoints. Throws std::invalid_argument on a non-leaf.
+  /// Replaces this leaf's values (shape and dtype may change) for every handle to it, as torch's
+  /// set_data does; drops the gradient. For dtype conversion and loading checkpoints. A graph
+  /// recorded before that read the old values refuses to run backward (as after an in-place
+  /// change). Throws std::invalid_argument on a non-leaf, and for int64 or bool values on a leaf
+  /// that requires grad.
   void set_data(const Tensor& values);
 
   /// A tensor sharing these values, cut from the graph (a leaf with requires_grad false).
@@ -115,6 +146,23 @@ class Tensor {
   Tensor reshape(const Shape& shape) const;
   /// The transpose of a 2-D tensor.
   Tensor t() const;
+  /// Indexing as in Python: x.index({Slice(1, -1), 0}) is x[1:-1, 0] (see indexing.hpp).
+  Tensor index(const std::vector<TensorIndex>& indices) const;
+
+  // In-place forms of the ops in inplace.hpp, as torch's x.add_(y): each returns *this.
+  Tensor& add_(const Tensor& other, double alpha = 1.0);
+  Tensor& sub_(const Tensor& other, double alpha = 1.0);
+  Tensor& mul_(const Tensor& other);
+  Tensor& div_(const Tensor& other);
+  Tensor& add_(double s);
+  Tensor& sub_(double s);
+  Tensor& mul_(double s);
+  Tensor& div_(double s);
+  Tensor& zero_();
+  Tensor& fill_(double value);
+  Tensor& clamp_(double min, double max);
+  Tensor& copy_(const Tensor& src);
+  Tensor& masked_fill_(const Tensor& mask, double value);
 
   /// shape() == shape, without building a Shape.
   bool has_shape(ShapeRef shape) const;
@@ -132,6 +180,10 @@ extern template xt::xarray<float>& Tensor::data<float>();
 extern template xt::xarray<double>& Tensor::data<double>();
 extern template const xt::xarray<float>& Tensor::data<float>() const;
 extern template const xt::xarray<double>& Tensor::data<double>() const;
+extern template xt::xarray<std::int64_t>& Tensor::data<std::int64_t>();
+extern template xt::xarray<bool>& Tensor::data<bool>();
+extern template const xt::xarray<std::int64_t>& Tensor::data<std::int64_t>() const;
+extern template const xt::xarray<bool>& Tensor::data<bool>() const;
 
 namespace detail {
 
@@ -143,6 +195,8 @@ template <class T>
 Tensor empty_tensor(ShapeRef shape);
 extern template Tensor empty_tensor<float>(ShapeRef shape);
 extern template Tensor empty_tensor<double>(ShapeRef shape);
+extern template Tensor empty_tensor<std::int64_t>(ShapeRef shape);
+extern template Tensor empty_tensor<bool>(ShapeRef shape);
 
 }  // namespace detail
 

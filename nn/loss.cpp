@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "autograd/factory.hpp"
 #include "autograd/ops.hpp"
 
 namespace xgrad::nn {
@@ -25,60 +26,6 @@ void check_label_smoothing(const char* who, double label_smoothing) {
     throw std::invalid_argument(std::string(who) + ": label_smoothing must be in [0, 1], got " +
                                 format_number(label_smoothing));
   }
-}
-
-// Checks scores (N, C) against N class indices in [0, C), naming `op`.
-void check_classes(const char* op, const Tensor& scores, const std::vector<std::int64_t>& target) {
-  if (!scores.defined()) throw std::invalid_argument(std::string(op) + ": input is undefined");
-  const Shape shape = scores.shape();
-  if (shape.size() != 2) {
-    throw std::invalid_argument(std::string(op) + ": input must be 2-D (N, C); got " +
-                                format_shape(shape));
-  }
-  if (target.size() != shape[0]) {
-    throw std::invalid_argument(std::string(op) + ": " + std::to_string(target.size()) +
-                                " targets for input of shape " + format_shape(shape));
-  }
-  for (std::size_t i = 0; i < target.size(); ++i) {
-    if (target[i] < 0 || static_cast<std::size_t>(target[i]) >= shape[1]) {
-      throw std::out_of_range(std::string(op) + ": target " + std::to_string(target[i]) +
-                              " out of range for " + std::to_string(shape[1]) + " classes (row " +
-                              std::to_string(i) + ")");
-    }
-  }
-}
-
-// Class indices from a tensor (N,) of whole numbers.
-std::vector<std::int64_t> class_indices(const char* op, const Tensor& target) {
-  if (!target.defined()) throw std::invalid_argument(std::string(op) + ": target is undefined");
-  if (target.dim() != 1) {
-    throw std::invalid_argument(std::string(op) + ": target must be 1-D class indices; got " +
-                                format_shape(target.shape()));
-  }
-  std::vector<std::int64_t> classes(target.numel());
-  dispatch(target.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    const T* t = target.data<T>().data();
-    for (std::size_t i = 0; i < classes.size(); ++i) {
-      if (!std::isfinite(t[i]) || std::floor(t[i]) != t[i]) {
-        throw std::invalid_argument(std::string(op) + ": target " + format_number(t[i]) +
-                                    " is not a class index (row " + std::to_string(i) + ")");
-      }
-      classes[i] = static_cast<std::int64_t>(t[i]);
-    }
-  });
-  return classes;
-}
-
-// scores[i, target[i]] for every row, shape (N,): an index_select on the flattened scores, so the
-// gradient is index_select's scatter-add (no one-hot product, which turns -inf into NaN).
-Tensor pick_targets(const Tensor& scores, const std::vector<std::int64_t>& target) {
-  const std::size_t classes = scores.size(1);
-  std::vector<std::size_t> flat(target.size());
-  for (std::size_t i = 0; i < target.size(); ++i) {
-    flat[i] = i * classes + static_cast<std::size_t>(target[i]);
-  }
-  return index_select(reshape(scores, {-1}), 0, flat);
 }
 
 }  // namespace
@@ -100,12 +47,11 @@ Tensor huber_loss(const Tensor& input, const Tensor& target, double delta, Reduc
 
 Tensor nll_loss(const Tensor& log_probs, const std::vector<std::int64_t>& target,
                 Reduction reduction) {
-  check_classes("nll_loss", log_probs, target);
-  return apply_reduction("nll_loss", -pick_targets(log_probs, target), reduction);  // (N,)
+  return nll_loss(log_probs, from_vector(target, {target.size()}), reduction);
 }
 
 Tensor nll_loss(const Tensor& log_probs, const Tensor& target, Reduction reduction) {
-  return nll_loss(log_probs, class_indices("nll_loss", target), reduction);
+  return xgrad::nll_loss(log_probs, target, Tensor(), -100, reduction);
 }
 
 Tensor l2_penalty(const std::vector<Tensor>& params) {

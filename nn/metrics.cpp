@@ -39,10 +39,7 @@ std::string format_position(const Shape& shape, std::size_t flat) {
 std::vector<double> values_of(const std::string& function, const std::string& name,
                               const Tensor& tensor) {
   if (!tensor.defined()) fail(function, name + " is undefined");
-  return dispatch(tensor.dtype(), [&](auto tag) {
-    const auto& data = tensor.data<decltype(tag)>();
-    return std::vector<double>(data.begin(), data.end());
-  });
+  return tensor.to_vector<double>();  // any dtype: int64 class labels too
 }
 
 void check_finite(const std::string& function, const std::string& name, const Tensor& tensor,

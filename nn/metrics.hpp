@@ -4,8 +4,8 @@
 // Every metric takes (predictions, targets), in that order, as xgrad's losses and the Trainer's
 // MetricFunction do. The values are read, never differentiated, and the result is a double.
 //
-// Classification: targets are class indices of shape (N,) held in a float tensor (whole numbers
-// >= 0). Predictions are either class indices of shape (N,) or scores of shape (N, C), logits or
+// Classification: targets are class indices of shape (N,), int64 or a float tensor of whole
+// numbers >= 0. Predictions are either class indices of shape (N,) or scores of shape (N, C), logits or
 // probabilities, whose row-wise argmax is the predicted class. Binary probabilities of shape (N,)
 // become classes with binarize(probabilities, 0.5).
 //

@@ -128,13 +128,17 @@ void Module::zero_grad() {
 }
 
 void Module::to(Dtype dtype) {
+  if (!is_floating_point(dtype)) {
+    throw std::invalid_argument(std::string("Module.to: only floating-point dtypes, got ") +
+                                dtype_name(dtype));
+  }
   no_grad guard;
-  for (auto& entry : named_parameters()) {
-    if (entry.second.dtype() != dtype) entry.second.set_data(xgrad::to(entry.second, dtype));
-  }
-  for (auto& entry : named_buffers()) {
-    if (entry.second.dtype() != dtype) entry.second.set_data(xgrad::to(entry.second, dtype));
-  }
+  // As PyTorch's module.to(dtype): floating-point tensors only; an int64 counter stays int64.
+  auto convert = [dtype](Tensor& t) {
+    if (is_floating_point(t.dtype()) && t.dtype() != dtype) t.set_data(xgrad::to(t, dtype));
+  };
+  for (auto& entry : named_parameters()) convert(entry.second);
+  for (auto& entry : named_buffers()) convert(entry.second);
 }
 
 NamedTensors Module::state_dict() const {

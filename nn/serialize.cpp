@@ -63,8 +63,23 @@ std::string hex64(std::uint64_t value) {
 
 // Magic, version 1.0, little-endian header length, then the header dict padded with spaces and
 // ended by '\n' so that the data starts at a multiple of 64 bytes, as numpy.save writes it.
+// NumPy's type string of each dtype, little-endian as this library writes and reads.
+const char* npy_descr(Dtype dtype) {
+  switch (dtype) {
+    case Dtype::float32:
+      return "<f4";
+    case Dtype::float64:
+      return "<f8";
+    case Dtype::int64:
+      return "<i8";
+    case Dtype::boolean:
+      break;
+  }
+  return "|b1";
+}
+
 std::string npy_bytes(const Tensor& tensor) {
-  std::string header = std::string("{'descr': '") + (tensor.dtype() == float32 ? "<f4" : "<f8") +
+  std::string header = std::string("{'descr': '") + npy_descr(tensor.dtype()) +
                        "', 'fortran_order': False, 'shape': " + format_shape(tensor.shape()) +
                        ", }";
   const std::size_t prefix = kNpyMagicLength + 2 + 2;
@@ -74,7 +89,7 @@ std::string npy_bytes(const Tensor& tensor) {
     throw std::invalid_argument("save: a tensor of shape " + format_shape(tensor.shape()) +
                                 " has too long a .npy header");
   }
-  return dispatch(tensor.dtype(), [&](auto tag) {
+  return dispatch_any(tensor.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const auto& values = tensor.data<T>();
     std::string out(kNpyMagic, kNpyMagicLength);
@@ -222,14 +237,23 @@ Tensor parse_npy(const std::string& bytes) {
   bool fortran_order = false;
   Shape shape;
   NpyHeaderParser(header).parse(descr, fortran_order, shape);
-  if (descr != "<f4" && descr != "<f8") {
+  Dtype dtype = float32;
+  bool known = false;
+  for (Dtype d : {float32, float64, int64, boolean}) {
+    if (descr == npy_descr(d)) {
+      dtype = d;
+      known = true;
+    }
+  }
+  if (!known) {
     throw FileProblem("unsupported dtype '" + descr +
-                      "' (only '<f4' float32 and '<f8' float64 are read)");
+                      "' (only '<f4' float32, '<f8' float64, '<i8' int64 and '|b1' bool are read)");
   }
   if (fortran_order) {
     throw FileProblem("Fortran-order arrays are not supported (save with C order)");
   }
-  const std::size_t item = descr == "<f4" ? sizeof(float) : sizeof(double);
+  const std::size_t item =
+      dispatch_any(dtype, [](auto tag) -> std::size_t { return sizeof(decltype(tag)); });
   std::size_t numel = 1;
   for (std::size_t extent : shape) {
     if (extent != 0 && numel > std::numeric_limits<std::size_t>::max() / item / extent) {
@@ -243,10 +267,16 @@ Tensor parse_npy(const std::string& bytes) {
                       std::to_string(numel * item) + " bytes of data, the entry has " +
                       std::to_string(data_bytes));
   }
-  return dispatch(descr == "<f4" ? float32 : float64, [&](auto tag) {
+  const char* data = bytes.data() + prefix + header_length;
+  return dispatch_any(dtype, [&](auto tag) {
     using T = decltype(tag);
     xt::xarray<T> values = xt::xarray<T>::from_shape(shape);
-    if (numel) std::memcpy(values.data(), bytes.data() + prefix + header_length, numel * item);
+    if constexpr (std::is_same_v<T, bool>) {
+      // A bool object must hold 0 or 1; numpy writes those, a damaged file may hold any byte.
+      for (std::size_t i = 0; i < numel; ++i) values.data()[i] = data[i] != 0;
+    } else if (numel) {
+      std::memcpy(values.data(), data, numel * item);
+    }
     return Tensor(std::move(values));
   });
 }

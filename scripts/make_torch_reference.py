@@ -299,6 +299,34 @@ for reduction in ["mean", "sum", "none"]:
     case(f"cross_entropy_{reduction}", "cross_entropy", [Input("logits", CE_LOGITS)],
          lambda z, red=reduction: F.cross_entropy(z, torch.tensor(CE_TARGET), reduction=red),
          {"reduction": [reduction], "target": CE_TARGET})
+# Class weights and ignore_index (int64 targets): nll_loss and cross_entropy through it.
+CE_WEIGHT = [0.5, 2.0, 1.0, 1.5, 0.25]
+CE_TARGET_IGNORED = [3, -100, 4, 1]
+for reduction in ["mean", "sum", "none"]:
+    for name, target in [("", CE_TARGET), ("_ignored", CE_TARGET_IGNORED)]:
+        params = {"reduction": [reduction], "target": target, "weight": CE_WEIGHT,
+                  "ignore_index": [-100]}
+        case(f"nll_loss_weighted{name}_{reduction}", "nll_loss",
+             [Input("log_probs", np.log(np.abs(CE_LOGITS) / 5 + 0.01))],
+             lambda z, red=reduction, t=target: F.nll_loss(
+                 z, torch.tensor(t), weight=torch.tensor(CE_WEIGHT), reduction=red), params)
+        case(f"cross_entropy_weighted{name}_{reduction}", "cross_entropy_weighted",
+             [Input("logits", CE_LOGITS)],
+             lambda z, red=reduction, t=target: F.cross_entropy(
+                 z, torch.tensor(t), weight=torch.tensor(CE_WEIGHT), reduction=red), params)
+case("cross_entropy_unweighted_ignored_mean", "cross_entropy_ignored", [Input("logits", CE_LOGITS)],
+     lambda z: F.cross_entropy(z, torch.tensor(CE_TARGET_IGNORED)),
+     {"target": CE_TARGET_IGNORED, "ignore_index": [-100]})
+
+# Masks: where and masked_fill (bool masks given as 0/1 parameters).
+W_MASK = [1, 0, 0, 1, 1, 0, 1, 0, 1, 0, 0, 1]
+case("where_broadcast", "where", [Input("a", PRED), Input("b", wave((4,), 1.1))],
+     lambda a, b: torch.where(torch.tensor(W_MASK, dtype=torch.bool).reshape(3, 4), a * b, b),
+     {"mask": W_MASK})
+case("masked_fill_row_mask", "masked_fill", [Input("x", PRED)],
+     lambda x: torch.masked_fill(x * x, torch.tensor([True, False, False, True]), -2.5),
+     {"mask": [1, 0, 0, 1], "value": [-2.5]})
+
 case("binary_cross_entropy_hard_labels_mean", "binary_cross_entropy",
      [Input("input", PROB), Input("target", HARD, False)],
      lambda a, b: F.binary_cross_entropy(a, b), {"reduction": ["mean"]})

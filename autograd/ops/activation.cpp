@@ -23,7 +23,7 @@ struct AxisView {
 };
 
 AxisView view_around(const char* op, const Tensor& x, long axis) {
-  kernels::check_defined(op, x);
+  kernels::check_floating(op, x);
   const Shape shape = x.shape();
   const std::size_t a = normalize_axis(op, axis, shape);
   AxisView v;
@@ -71,45 +71,54 @@ Tensor softmax_values(const Tensor& x, const AxisView& v, bool log) {
 }  // namespace
 
 Tensor sigmoid(const Tensor& x) {
-  kernels::check_defined("sigmoid", x);
+  kernels::check_floating("sigmoid", x);
   Tensor y = kernels::unary(x, [](auto v) { return kernels::sigmoid_value(v); });
-  return record("sigmoid", y, {x}, [](const Tensor& dy, const Tensor& s) {
-    if (!GradMode::is_enabled()) {  // the formula below in one pass, over dy's buffer if free
-      return Gradients{kernels::binary_reusing("sigmoid", dy, s,
-                                               [](auto g, auto v) { return g * (v * (1 - v)); })};
-    }
-    return Gradients{mul(dy, mul(s, 1.0 - s))};  // s' = s (1 - s)
-  });
+  return record(
+      "sigmoid", y, {x},
+      [](const Tensor& dy, const Tensor& s) {
+        if (!GradMode::is_enabled()) {  // the formula below in one pass, over dy's buffer if free
+          return Gradients{kernels::binary_reusing(
+              "sigmoid", dy, s, [](auto g, auto v) { return g * (v * (1 - v)); })};
+        }
+        return Gradients{mul(dy, mul(s, 1.0 - s))};  // s' = s (1 - s)
+      },
+      Saves::nothing);
 }
 
 Tensor tanh(const Tensor& x) {
-  kernels::check_defined("tanh", x);
+  kernels::check_floating("tanh", x);
   Tensor y = kernels::unary(x, [](auto v) { return std::tanh(v); });
-  return record("tanh", y, {x}, [](const Tensor& dy, const Tensor& t) {
-    if (!GradMode::is_enabled()) {  // the formula below in one pass, over dy's buffer if free
-      return Gradients{
-          kernels::binary_reusing("tanh", dy, t, [](auto g, auto v) { return g * (1 - v * v); })};
-    }
-    return Gradients{mul(dy, 1.0 - mul(t, t))};  // t' = 1 - t^2
-  });
+  return record(
+      "tanh", y, {x},
+      [](const Tensor& dy, const Tensor& t) {
+        if (!GradMode::is_enabled()) {  // the formula below in one pass, over dy's buffer if free
+          return Gradients{kernels::binary_reusing("tanh", dy, t,
+                                                   [](auto g, auto v) { return g * (1 - v * v); })};
+        }
+        return Gradients{mul(dy, 1.0 - mul(t, t))};  // t' = 1 - t^2
+      },
+      Saves::nothing);
 }
 
 Tensor relu(const Tensor& x) {
-  kernels::check_defined("relu", x);
+  kernels::check_floating("relu", x);
   Tensor y = kernels::unary(x, [](auto v) { return v > 0 ? v : decltype(v)(0); });
-  return record("relu", y, {x}, [](const Tensor& dy, const Tensor& out) {
-    // 1 where x > 0 (exactly where the output is positive), else 0: a constant mask
-    auto mask = [](auto v) { return v > 0 ? decltype(v)(1) : 0; };
-    if (!GradMode::is_enabled()) {  // dy times the mask in one pass
-      return Gradients{
-          kernels::binary_reusing("relu", dy, out, [mask](auto g, auto v) { return g * mask(v); })};
-    }
-    return Gradients{mul(dy, kernels::unary(out, mask))};
-  });
+  return record(
+      "relu", y, {x},
+      [](const Tensor& dy, const Tensor& out) {
+        // 1 where x > 0 (exactly where the output is positive), else 0: a constant mask
+        auto mask = [](auto v) { return v > 0 ? decltype(v)(1) : 0; };
+        if (!GradMode::is_enabled()) {  // dy times the mask in one pass
+          return Gradients{kernels::binary_reusing("relu", dy, out,
+                                                   [mask](auto g, auto v) { return g * mask(v); })};
+        }
+        return Gradients{mul(dy, kernels::unary(out, mask))};
+      },
+      Saves::nothing);
 }
 
 Tensor leaky_relu(const Tensor& x, double negative_slope) {
-  kernels::check_defined("leaky_relu", x);
+  kernels::check_floating("leaky_relu", x);
   Tensor y = kernels::unary(x, [negative_slope](auto v) {
     return v > 0 ? v : v * static_cast<decltype(v)>(negative_slope);
   });
@@ -123,7 +132,7 @@ Tensor leaky_relu(const Tensor& x, double negative_slope) {
 }
 
 Tensor softplus(const Tensor& x, double beta) {
-  kernels::check_defined("softplus", x);
+  kernels::check_floating("softplus", x);
   if (!(beta > 0) || !std::isfinite(beta)) {
     throw std::invalid_argument("softplus: beta must be positive and finite, got " +
                                 format_number(beta));
@@ -142,19 +151,25 @@ Tensor softplus(const Tensor& x, double beta) {
 Tensor softmax(const Tensor& x, long axis) {
   const AxisView v = view_around("softmax", x, axis);
   Tensor y = softmax_values(x, v, false);
-  return record("softmax", y, {x}, [axis](const Tensor& dy, const Tensor& s) {
-    // dx = s * (dy - sum(dy * s, axis))
-    return Gradients{mul(s, sub(dy, sum(mul(dy, s), {axis}, true)))};
-  });
+  return record(
+      "softmax", y, {x},
+      [axis](const Tensor& dy, const Tensor& s) {
+        // dx = s * (dy - sum(dy * s, axis))
+        return Gradients{mul(s, sub(dy, sum(mul(dy, s), {axis}, true)))};
+      },
+      Saves::nothing);
 }
 
 Tensor log_softmax(const Tensor& x, long axis) {
   const AxisView v = view_around("log_softmax", x, axis);
   Tensor y = softmax_values(x, v, true);
-  return record("log_softmax", y, {x}, [axis](const Tensor& dy, const Tensor& out) {
-    // dx = dy - softmax(x) * sum(dy, axis), with softmax(x) = exp(log_softmax(x))
-    return Gradients{sub(dy, mul(exp(out), sum(dy, {axis}, true)))};
-  });
+  return record(
+      "log_softmax", y, {x},
+      [axis](const Tensor& dy, const Tensor& out) {
+        // dx = dy - softmax(x) * sum(dy, axis), with softmax(x) = exp(log_softmax(x))
+        return Gradients{sub(dy, mul(exp(out), sum(dy, {axis}, true)))};
+      },
+      Saves::nothing);
 }
 
 }  // namespace xgrad

@@ -38,38 +38,47 @@ struct Input {
 // y = f(x) for a scalar parameter s: one kernel, and dy * scale as the gradient.
 template <class F>
 Tensor scalar_op(const char* name, const Tensor& x, F f, double grad_scale) {
-  kernels::check_defined(name, x);
+  kernels::check_floating(name, x);
   Tensor y = kernels::unary(x, f);
-  return record(name, y, {x}, [grad_scale](const Tensor& dy) {
-    if (grad_scale == 1.0) return Gradients{dy};
-    if (!GradMode::is_enabled()) {  // mul(dy, scale), over dy's buffer if free
-      return Gradients{kernels::unary_reusing(
-          dy, [grad_scale](auto v) { return v * static_cast<decltype(v)>(grad_scale); })};
-    }
-    return Gradients{mul(dy, grad_scale)};
-  });
+  return record(
+      name, y, {x},
+      [grad_scale](const Tensor& dy) {
+        if (grad_scale == 1.0) return Gradients{dy};
+        if (!GradMode::is_enabled()) {  // mul(dy, scale), over dy's buffer if free
+          return Gradients{kernels::unary_reusing(
+              dy, [grad_scale](auto v) { return v * static_cast<decltype(v)>(grad_scale); })};
+        }
+        return Gradients{mul(dy, grad_scale)};
+      },
+      Saves::nothing);
 }
 
 }  // namespace
 
 Tensor add(const Tensor& a, const Tensor& b) {
-  Tensor y = kernels::binary("add", a, b, [](auto u, auto v) { return u + v; });
-  return record("add", y, {a, b}, [in_a = Input(a), in_b = Input(b)](const Tensor& dy) {
-    // d(a + b)/da = d(a + b)/db = 1
-    return Gradients{in_a.reduce(dy), in_b.reduce(dy)};
-  });
+  Tensor y = kernels::binary<true>("add", a, b, [](auto u, auto v) { return u + v; });
+  return record(
+      "add", y, {a, b},
+      [in_a = Input(a), in_b = Input(b)](const Tensor& dy) {
+        // d(a + b)/da = d(a + b)/db = 1
+        return Gradients{in_a.reduce(dy), in_b.reduce(dy)};
+      },
+      Saves::nothing);
 }
 
 Tensor sub(const Tensor& a, const Tensor& b) {
-  Tensor y = kernels::binary("sub", a, b, [](auto u, auto v) { return u - v; });
-  return record("sub", y, {a, b}, [in_a = Input(a), in_b = Input(b)](const Tensor& dy) {
-    // d(a - b)/da = 1, d(a - b)/db = -1
-    return Gradients{in_a.reduce(dy), in_b.requires_grad ? in_b.reduce(neg(dy)) : Tensor()};
-  });
+  Tensor y = kernels::binary<true>("sub", a, b, [](auto u, auto v) { return u - v; });
+  return record(
+      "sub", y, {a, b},
+      [in_a = Input(a), in_b = Input(b)](const Tensor& dy) {
+        // d(a - b)/da = 1, d(a - b)/db = -1
+        return Gradients{in_a.reduce(dy), in_b.requires_grad ? in_b.reduce(neg(dy)) : Tensor()};
+      },
+      Saves::nothing);
 }
 
 Tensor mul(const Tensor& a, const Tensor& b) {
-  Tensor y = kernels::binary("mul", a, b, [](auto u, auto v) { return u * v; });
+  Tensor y = kernels::binary<true>("mul", a, b, [](auto u, auto v) { return u * v; });
   return record("mul", y, {a, b}, [a, b](const Tensor& dy) {
     // d(a b)/da = b, d(a b)/db = a
     Tensor db = b.requires_grad() ? reduce_to_shape(mul(dy, a), b.sizes()) : Tensor();
@@ -151,7 +160,7 @@ Tensor operator/(double s, const Tensor& x) {
 }
 
 Tensor pow(const Tensor& x, double exponent) {
-  kernels::check_defined("pow", x);
+  kernels::check_floating("pow", x);
   Tensor y = kernels::unary(x, [exponent](auto v) {
     using T = decltype(v);
     return exponent == 2.0 ? v * v : static_cast<T>(std::pow(v, static_cast<T>(exponent)));
@@ -182,42 +191,44 @@ Tensor pow(const Tensor& base, const Tensor& exponent) {
 }
 
 Tensor exp(const Tensor& x) {
-  kernels::check_defined("exp", x);
+  kernels::check_floating("exp", x);
   Tensor y = kernels::unary(x, [](auto v) { return std::exp(v); });
   // d(e^x)/dx = e^x: the saved output, not a second exp
-  return record("exp", y, {x},
-                [](const Tensor& dy, const Tensor& out) { return Gradients{mul(dy, out)}; });
+  return record(
+      "exp", y, {x}, [](const Tensor& dy, const Tensor& out) { return Gradients{mul(dy, out)}; },
+      Saves::nothing);
 }
 
 Tensor log(const Tensor& x) {
-  kernels::check_defined("log", x);
+  kernels::check_floating("log", x);
   Tensor y = kernels::unary(x, [](auto v) { return std::log(v); });
   return record("log", y, {x}, [x](const Tensor& dy) { return Gradients{div(dy, x)}; });
 }
 
 Tensor sqrt(const Tensor& x) {
-  kernels::check_defined("sqrt", x);
+  kernels::check_floating("sqrt", x);
   Tensor y = kernels::unary(x, [](auto v) { return std::sqrt(v); });
   // d(sqrt x)/dx = 1 / (2 sqrt x)
-  return record("sqrt", y, {x}, [](const Tensor& dy, const Tensor& out) {
-    return Gradients{mul(div(dy, out), 0.5)};
-  });
+  return record(
+      "sqrt", y, {x},
+      [](const Tensor& dy, const Tensor& out) { return Gradients{mul(div(dy, out), 0.5)}; },
+      Saves::nothing);
 }
 
 Tensor sin(const Tensor& x) {
-  kernels::check_defined("sin", x);
+  kernels::check_floating("sin", x);
   Tensor y = kernels::unary(x, [](auto v) { return std::sin(v); });
   return record("sin", y, {x}, [x](const Tensor& dy) { return Gradients{mul(dy, cos(x))}; });
 }
 
 Tensor cos(const Tensor& x) {
-  kernels::check_defined("cos", x);
+  kernels::check_floating("cos", x);
   Tensor y = kernels::unary(x, [](auto v) { return std::cos(v); });
   return record("cos", y, {x}, [x](const Tensor& dy) { return Gradients{mul(dy, neg(sin(x)))}; });
 }
 
 Tensor abs(const Tensor& x) {
-  kernels::check_defined("abs", x);
+  kernels::check_floating("abs", x);
   Tensor y = kernels::unary(x, [](auto v) { return std::abs(v); });
   return record("abs", y, {x}, [x](const Tensor& dy) {
     // d|x|/dx = sign(x), 0 at 0
@@ -230,7 +241,7 @@ Tensor abs(const Tensor& x) {
 }
 
 Tensor clamp(const Tensor& x, double min, double max) {
-  kernels::check_defined("clamp", x);
+  kernels::check_floating("clamp", x);
   if (std::isnan(min) || std::isnan(max) || min > max) {
     throw std::invalid_argument("clamp: need min <= max; got min " + format_number(min) + ", max " +
                                 format_number(max));
@@ -276,41 +287,6 @@ Tensor minimum(const Tensor& a, const Tensor& b) {
 }
 Tensor maximum(const Tensor& a, const Tensor& b) {
   return min_max("maximum", a, b, false);
-}
-
-void add_(Tensor& self, const Tensor& other, double alpha) {
-  kernels::check_same_dtype("add_", self, other);
-  if (self.requires_grad() && GradMode::is_enabled()) {
-    throw std::runtime_error(
-        "add_: in-place update of a tensor that requires grad while grad mode is on; wrap it in "
-        "no_grad");
-  }
-  const ShapeRef shape = self.sizes();
-  const ShapeRef other_shape = other.sizes();
-  const bool same_shape = shape == other_shape;
-  if (!same_shape && broadcast_shapes("add_", shape.vec(), other_shape.vec()) != shape.vec()) {
-    throw std::invalid_argument("add_: cannot add " + format_shape(other_shape) +
-                                " into a tensor of shape " + format_shape(shape));
-  }
-  dispatch(self.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    T* dst = self.data<T>().data();
-    const T* src = other.data<T>().data();
-    const T scale = static_cast<T>(alpha);
-    if (same_shape) {
-      kernels::for_each_range(self.numel(), [&](std::size_t begin, std::size_t end) {
-        if (alpha == 1.0) {
-          for (std::size_t i = begin; i < end; ++i) dst[i] += src[i];
-        } else {
-          for (std::size_t i = begin; i < end; ++i) dst[i] += scale * src[i];
-        }
-      });
-      return;
-    }
-    kernels::strided_loop(
-        shape, kernels::contiguous_strides(shape), kernels::broadcast_strides(other_shape, shape),
-        [&](std::size_t, std::size_t i, std::size_t j) { dst[i] += scale * src[j]; });
-  });
 }
 
 }  // namespace xgrad

@@ -53,8 +53,4 @@ Tensor clamp(const Tensor& x, double min, double max = std::numeric_limits<doubl
 Tensor minimum(const Tensor& a, const Tensor& b);
 Tensor maximum(const Tensor& a, const Tensor& b);
 
-/// In place, not recorded: self += alpha * other, with `other` broadcast to self's shape. For
-/// optimizers and gradient buffers; throws if self requires grad and grad mode is on.
-void add_(Tensor& self, const Tensor& other, double alpha = 1.0);
-
 }  // namespace xgrad

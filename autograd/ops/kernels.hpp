@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "autograd/dtype.hpp"
@@ -31,6 +33,36 @@ inline void check_same_dtype(const char* op, const Tensor& a, const Tensor& b) {
   if (a.dtype() != b.dtype()) {
     throw std::invalid_argument(std::string(op) + ": dtype mismatch: " + dtype_name(a.dtype()) +
                                 " and " + dtype_name(b.dtype()) + " (convert one with to())");
+  }
+}
+
+/// Throws std::invalid_argument "<op>: expected a floating-point tensor (float32 or float64), got
+/// int64" unless t is float32 or float64.
+inline void check_floating(const char* op, const Tensor& t) {
+  check_defined(op, t);
+  if (!is_floating_point(t.dtype())) {
+    throw std::invalid_argument(std::string(op) +
+                                ": expected a floating-point tensor (float32 or float64), got " +
+                                dtype_name(t.dtype()) + " (convert it with to())");
+  }
+}
+
+/// One value converted to another element type as to() converts: floats to int64 truncate toward
+/// zero, NaN or a value outside int64 throws std::invalid_argument naming `op` and the value (the
+/// bare conversion is undefined behaviour); anything to bool is "not zero".
+template <class To, class From>
+To convert_value(const char* op, From v) {
+  if constexpr (std::is_same_v<To, bool>) {
+    return v != From(0);
+  } else if constexpr (std::is_same_v<To, std::int64_t> && std::is_floating_point_v<From>) {
+    // -2^63 is exact in double; 2^63 is the first value past the top.
+    if (!(v >= -9223372036854775808.0 && v < 9223372036854775808.0)) {
+      throw std::invalid_argument(std::string(op) + ": " + format_number(static_cast<double>(v)) +
+                                  " cannot be converted to int64");
+    }
+    return static_cast<std::int64_t>(v);
+  } else {
+    return static_cast<To>(v);
   }
 }
 
@@ -155,10 +187,11 @@ Tensor unary(const Tensor& x, F f) {
 }
 
 /// out = f(a, b) elementwise with NumPy broadcasting; checks dtypes and shapes first, naming `op`.
-template <class F>
+/// Floating-point dtypes only, unless kIntegers: then int64 too (add, sub, mul).
+template <bool kIntegers = false, class F>
 Tensor binary(const char* op, const Tensor& a, const Tensor& b, F f) {
   check_same_dtype(op, a, b);
-  return dispatch(a.dtype(), [&](auto tag) {
+  auto body = [&](auto tag) {
     using T = decltype(tag);
     const auto& xa = a.data<T>();
     const auto& xb = b.data<T>();
@@ -180,7 +213,13 @@ Tensor binary(const char* op, const Tensor& a, const Tensor& b, F f) {
     strided_loop(shape, broadcast_strides(sa, shape), broadcast_strides(sb, shape),
                  [&](std::size_t o, std::size_t ia, std::size_t ib) { po[o] = f(pa[ia], pb[ib]); });
     return out;
-  });
+  };
+  if constexpr (kIntegers) {
+    return dispatch_arithmetic(op, a.dtype(), body);
+  } else {
+    check_floating(op, a);
+    return dispatch(a.dtype(), body);
+  }
 }
 
 /// True when `t` is the only handle to its values and is in no graph: a gradient the engine hands

@@ -2,11 +2,13 @@
 // backward written in tensor ops; the reduction is then an ordinary mean or sum.
 #include "autograd/ops/loss.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
 #include <string>
 
+#include "autograd/factory.hpp"
 #include "autograd/grad_mode.hpp"
 #include "autograd/node.hpp"
 #include "autograd/ops/activation.hpp"
@@ -358,26 +360,128 @@ Tensor cross_entropy(const Tensor& logits, const std::vector<std::int64_t>& targ
   });
 }
 
-Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction reduction,
-                     double label_smoothing) {
-  kernels::check_defined("cross_entropy", target);
+namespace {}  // namespace
+
+namespace detail {
+
+std::vector<std::int64_t> class_indices(const char* op, const Tensor& target) {
+  kernels::check_defined(op, target);
   if (target.dim() != 1) {
-    throw std::invalid_argument("cross_entropy: target must be 1-D class indices; got " +
+    throw std::invalid_argument(std::string(op) + ": target must be 1-D class indices; got " +
                                 format_shape(target.shape()));
+  }
+  if (target.dtype() == int64) return target.to_vector<std::int64_t>();
+  if (target.dtype() == boolean) {
+    throw std::invalid_argument(std::string(op) +
+                                ": target must hold int64 class indices, got bool");
   }
   std::vector<std::int64_t> classes(target.numel());
   dispatch(target.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* t = target.data<T>().data();
     for (std::size_t i = 0; i < classes.size(); ++i) {
-      if (!std::isfinite(t[i]) || std::floor(t[i]) != t[i]) {
-        throw std::invalid_argument("cross_entropy: target " + format_number(t[i]) +
+      // Checked before converting: a float beyond int64 has no integer value (undefined behaviour).
+      if (!std::isfinite(t[i]) || std::floor(t[i]) != t[i] || std::fabs(t[i]) > 9.0e18) {
+        throw std::invalid_argument(std::string(op) + ": target " + format_number(t[i]) +
                                     " is not a class index (row " + std::to_string(i) + ")");
       }
       classes[i] = static_cast<std::int64_t>(t[i]);
     }
   });
-  return cross_entropy(logits, classes, reduction, label_smoothing);
+  return classes;
+}
+
+}  // namespace detail
+
+namespace {
+
+// The class weights as doubles, one per class (all 1 when undefined), checked against the input.
+std::vector<double> class_weights(const char* op, const Tensor& input, const Tensor& weight) {
+  const std::size_t classes = input.size(1);
+  if (!weight.defined()) return std::vector<double>(classes, 1.0);
+  if (weight.dtype() != input.dtype() || weight.shape() != Shape{classes}) {
+    throw std::invalid_argument(std::string(op) + ": weight must be " + dtype_name(input.dtype()) +
+                                " (" + std::to_string(classes) + ",), one per class; got " +
+                                dtype_name(weight.dtype()) + " " + format_shape(weight.shape()));
+  }
+  return weight.to_vector<double>();
+}
+
+}  // namespace
+
+Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction reduction,
+                     double label_smoothing) {
+  return cross_entropy(logits, detail::class_indices("cross_entropy", target), reduction,
+                       label_smoothing);
+}
+
+Tensor nll_loss(const Tensor& log_probs, const Tensor& target, const Tensor& weight,
+                std::int64_t ignore_index, Reduction reduction) {
+  kernels::check_floating("nll_loss", log_probs);
+  if (log_probs.dim() != 2) {
+    throw std::invalid_argument("nll_loss: input must be 2-D (N, C) log-probabilities; got " +
+                                format_shape(log_probs.shape()));
+  }
+  const std::vector<std::int64_t> classes = detail::class_indices("nll_loss", target);
+  const std::size_t rows = log_probs.size(0), count = log_probs.size(1);
+  if (classes.size() != rows) {
+    throw std::invalid_argument("nll_loss: " + std::to_string(classes.size()) +
+                                " targets for input of shape " + format_shape(log_probs.shape()));
+  }
+  const std::vector<double> w = class_weights("nll_loss", log_probs, weight);
+  // The rows not ignored: their flat positions i C + t_i, their weights, and (for "none") where
+  // each row's term lands: 0 for an ignored row (a zero term), 1 + k for the k-th kept row.
+  std::vector<std::size_t> picks, landing(rows, 0);
+  std::vector<double> kept_weights;
+  for (std::size_t i = 0; i < rows; ++i) {
+    const std::int64_t t = classes[i];
+    if (t == ignore_index) continue;
+    if (t < 0 || static_cast<std::size_t>(t) >= count) {
+      throw std::out_of_range("nll_loss: target " + std::to_string(t) + " out of range for " +
+                              std::to_string(count) + " classes (row " + std::to_string(i) + ")");
+    }
+    landing[i] = picks.size() + 1;
+    picks.push_back(i * count + static_cast<std::size_t>(t));
+    kept_weights.push_back(w[static_cast<std::size_t>(t)]);
+  }
+  // -w[t_i] log p_i[t_i], read by index_select (whose gradient is a scatter-add): a one-hot
+  // product would turn a -inf log-probability elsewhere in the row into NaN.
+  const Tensor picked = index_select(reshape(log_probs, {-1}), 0, picks);
+  const Tensor terms =
+      neg(mul(picked, from_vector(kept_weights, {kept_weights.size()}, log_probs.dtype())));
+  if (reduction == Reduction::none) {
+    return index_select(concat({zeros({1}, log_probs.dtype()), terms}), 0, landing);
+  }
+  if (reduction == Reduction::sum) return sum(terms);
+  double total = 0;
+  for (double k : kept_weights) total += k;
+  if (total == 0) {
+    throw std::invalid_argument(
+        "nll_loss: the mean has no weight to divide by (every target is "
+        "ignore_index " +
+        std::to_string(ignore_index) + " or has weight 0)");
+  }
+  return sum(terms) / total;  // PyTorch: divided by the total weight of the rows not ignored
+}
+
+Tensor cross_entropy(const Tensor& logits, const Tensor& target, const Tensor& weight,
+                     std::int64_t ignore_index, Reduction reduction, double label_smoothing) {
+  const std::vector<std::int64_t> classes = detail::class_indices("cross_entropy", target);
+  const bool ignores = std::find(classes.begin(), classes.end(), ignore_index) != classes.end();
+  if (!weight.defined() && !ignores) {
+    return cross_entropy(logits, classes, reduction, label_smoothing);  // the fused one-pass op
+  }
+  if (label_smoothing != 0) {
+    throw std::invalid_argument(
+        "cross_entropy: label_smoothing with class weights or ignored targets is not supported; "
+        "pass one or the other");
+  }
+  kernels::check_floating("cross_entropy", logits);
+  if (logits.dim() != 2) {
+    throw std::invalid_argument("cross_entropy: logits must be 2-D (N, C); got " +
+                                format_shape(logits.shape()));
+  }
+  return nll_loss(log_softmax(logits, 1), target, weight, ignore_index, reduction);
 }
 
 }  // namespace xgrad

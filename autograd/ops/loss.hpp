@@ -38,9 +38,27 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
 /// 0 <= e <= 1.
 Tensor cross_entropy(const Tensor& logits, const std::vector<std::int64_t>& target,
                      Reduction reduction = Reduction::mean, double label_smoothing = 0.0);
-/// The same with the class indices held in a tensor of shape (N,) (whole numbers).
+/// The same with the class indices held in a tensor of shape (N,): int64, or floats that are
+/// whole numbers (std::invalid_argument naming the value and row otherwise).
 Tensor cross_entropy(const Tensor& logits, const Tensor& target,
                      Reduction reduction = Reduction::mean, double label_smoothing = 0.0);
+/// With PyTorch's class weights (C,) (undefined: all 1) and ignore_index: rows whose target is
+/// ignore_index add nothing, and the mean divides by the total weight of the other rows' targets.
+/// Computed as nll_loss(log_softmax(logits)) when weights or ignored rows are present.
+Tensor cross_entropy(const Tensor& logits, const Tensor& target, const Tensor& weight,
+                     std::int64_t ignore_index = -100, Reduction reduction = Reduction::mean,
+                     double label_smoothing = 0.0);
+/// Negative log-likelihood of log-probabilities (N, C) at class indices (N,):
+/// -weight[t_i] log_probs[i, t_i], with torch.nn.functional.nll_loss's weight, ignore_index and
+/// reduction. Throws std::out_of_range for a target out of range (naming it and its row).
+Tensor nll_loss(const Tensor& log_probs, const Tensor& target, const Tensor& weight = Tensor(),
+                std::int64_t ignore_index = -100, Reduction reduction = Reduction::mean);
+
+namespace detail {
+/// Class indices from a target tensor of shape (N,): int64 as they are, floats when they are whole
+/// numbers (the old form). Throws std::invalid_argument naming `op`, the value and its row.
+std::vector<std::int64_t> class_indices(const char* op, const Tensor& target);
+}  // namespace detail
 
 /// The loss a linear model with one output is trained on.
 enum class LinearLoss { mse, binary_cross_entropy_with_logits };

@@ -55,7 +55,7 @@ bool reduces_leading_axes(const ReducedShapes& s) {
 // out[j] = fold of x over the reduced axes, starting from `init`.
 template <class Fold>
 Tensor reduce_values(const Tensor& x, const ReducedShapes& s, double init, Fold fold) {
-  return dispatch(x.dtype(), [&](auto tag) {
+  return dispatch_arithmetic("reduce", x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     Tensor y = kernels::empty<T>(s.out);
     T* acc = kernels::values<T>(y);
@@ -105,6 +105,12 @@ Tensor expand_values(const Tensor& dy, const Shape& kept, const Shape& input, F 
 }  // namespace
 
 Tensor sum(const Tensor& x, const std::vector<long>& axes, bool keepdim) {
+  if (x.defined() && !is_floating_point(x.dtype())) {
+    // int64 and bool (a count of trues) sum to int64, as in PyTorch; nothing to differentiate.
+    const Tensor values = x.to(int64);
+    return reduce_values(values, reduced_shapes("sum", values, axes, keepdim), 0.0,
+                         [](auto& acc, auto v) { acc += v; });
+  }
   const ReducedShapes s = reduced_shapes("sum", x, axes, keepdim);
   Tensor y;
   if (shape_numel(s.out) == 1) {  // everything into one value (a full sum, or a bias of one)
@@ -119,14 +125,18 @@ Tensor sum(const Tensor& x, const std::vector<long>& axes, bool keepdim) {
   } else {
     y = reduce_values(x, s, 0.0, [](auto& acc, auto v) { acc += v; });
   }
-  return record("sum", y, {x}, [input = s.input, kept = s.kept](const Tensor& dy) {
-    if (!GradMode::is_enabled())
-      return Gradients{expand_values(dy, kept, input, [](auto v) { return v; })};
-    return Gradients{broadcast_to(reshape(dy, kept), input)};  // d(sum)/dx_i = 1
-  });
+  return record(
+      "sum", y, {x},
+      [input = s.input, kept = s.kept](const Tensor& dy) {
+        if (!GradMode::is_enabled())
+          return Gradients{expand_values(dy, kept, input, [](auto v) { return v; })};
+        return Gradients{broadcast_to(reshape(dy, kept), input)};  // d(sum)/dx_i = 1
+      },
+      Saves::nothing);
 }
 
 Tensor mean(const Tensor& x, const std::vector<long>& axes, bool keepdim) {
+  kernels::check_floating("mean", x);
   const ReducedShapes s = reduced_shapes("mean", x, axes, keepdim);
   if (s.count == 0) {
     throw std::invalid_argument("mean: no elements to average in a tensor of shape " +
@@ -137,19 +147,22 @@ Tensor mean(const Tensor& x, const std::vector<long>& axes, bool keepdim) {
     no_grad guard;
     y = sum(x, axes, keepdim) / static_cast<double>(s.count);
   }
-  return record("mean", y, {x},
-                [input = s.input, kept = s.kept, count = s.count](const Tensor& dy) {
-                  // d(mean)/dx_i = 1 / count
-                  const double c = static_cast<double>(count);
-                  if (!GradMode::is_enabled()) {
-                    return Gradients{expand_values(
-                        dy, kept, input, [c](auto v) { return v / static_cast<decltype(v)>(c); })};
-                  }
-                  return Gradients{broadcast_to(reshape(dy, kept), input) / c};
-                });
+  return record(
+      "mean", y, {x},
+      [input = s.input, kept = s.kept, count = s.count](const Tensor& dy) {
+        // d(mean)/dx_i = 1 / count
+        const double c = static_cast<double>(count);
+        if (!GradMode::is_enabled()) {
+          return Gradients{expand_values(dy, kept, input,
+                                         [c](auto v) { return v / static_cast<decltype(v)>(c); })};
+        }
+        return Gradients{broadcast_to(reshape(dy, kept), input) / c};
+      },
+      Saves::nothing);
 }
 
 Tensor max(const Tensor& x, const std::vector<long>& axes, bool keepdim) {
+  kernels::check_floating("max", x);
   const ReducedShapes s = reduced_shapes("max", x, axes, keepdim);
   if (s.count == 0) {
     throw std::invalid_argument("max: no elements to compare in a tensor of shape " +
@@ -170,7 +183,7 @@ Tensor max(const Tensor& x, const std::vector<long>& axes, bool keepdim) {
 }
 
 Tensor broadcast_to(const Tensor& x, const Shape& shape) {
-  kernels::check_defined("broadcast_to", x);
+  kernels::check_floating("broadcast_to", x);
   const Shape from = x.shape();
   if (from == shape) return x;
   if (from.size() > shape.size() || broadcast_shapes("broadcast_to", from, shape) != shape) {
@@ -178,8 +191,9 @@ Tensor broadcast_to(const Tensor& x, const Shape& shape) {
                                 format_shape(shape));
   }
   Tensor y = expand_values(x, from, shape, [](auto v) { return v; });
-  return record("broadcast_to", y, {x},
-                [from](const Tensor& dy) { return Gradients{reduce_to_shape(dy, from)}; });
+  return record(
+      "broadcast_to", y, {x},
+      [from](const Tensor& dy) { return Gradients{reduce_to_shape(dy, from)}; }, Saves::nothing);
 }
 
 Tensor reduce_to_shape(const Tensor& grad, const Shape& shape) {

@@ -36,7 +36,7 @@ Tensor gather(const char* name, const Tensor& x, std::size_t axis,
   Shape out_shape = shape;
   out_shape[axis] = indices.size();
   const AxisView v = view_around(shape, axis);
-  Tensor y = dispatch(x.dtype(), [&](auto tag) {
+  Tensor y = dispatch_any(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     Tensor result = kernels::empty<T>(out_shape);
     auto& out = result.data<T>();
@@ -52,9 +52,13 @@ Tensor gather(const char* name, const Tensor& x, std::size_t axis,
     }
     return result;
   });
-  return record(name, y, {x}, [axis, indices, shape](const Tensor& dy) {
-    return Gradients{scatter_add(dy, axis, indices, shape)};  // every read entry gets its gradient
-  });
+  return record(
+      name, y, {x},
+      [axis, indices, shape](const Tensor& dy) {
+        return Gradients{
+            scatter_add(dy, axis, indices, shape)};  // every read entry gets its gradient
+      },
+      Saves::nothing);
 }
 
 // The adjoint of gather: zeros of `shape`, with src's slices added at `indices` (repeats add up).
@@ -79,13 +83,16 @@ Tensor scatter_add(const Tensor& src, std::size_t axis, const std::vector<std::s
     }
     return result;
   });
-  return record("scatter_add", y, {src}, [axis, indices](const Tensor& dy) {
-    return Gradients{gather("index_select", dy, axis, indices)};
-  });
+  return record(
+      "scatter_add", y, {src},
+      [axis, indices](const Tensor& dy) {
+        return Gradients{gather("index_select", dy, axis, indices)};
+      },
+      Saves::nothing);
 }
 
 Tensor copy_with_shape(const Tensor& x, const Shape& shape) {
-  return dispatch(x.dtype(), [&](auto tag) {
+  return dispatch_any(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     Tensor result = kernels::empty<T>(shape);
     auto& out = result.data<T>();
@@ -105,8 +112,9 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
                                 format_shape(shape));
   }
   Tensor y = copy_with_shape(x, shape);
-  return record("reshape", y, {x},
-                [from](const Tensor& dy) { return Gradients{reshape(dy, from)}; });
+  return record(
+      "reshape", y, {x}, [from](const Tensor& dy) { return Gradients{reshape(dy, from)}; },
+      Saves::nothing);
 }
 
 Tensor reshape(const Tensor& x, const std::vector<long>& shape) {
@@ -166,7 +174,7 @@ Tensor transpose(const Tensor& x, long axis0, long axis1) {
   std::swap(out_shape[a], out_shape[b]);
   kernels::Strides in_strides = kernels::contiguous_strides(shape);
   std::swap(in_strides[a], in_strides[b]);
-  Tensor y = dispatch(x.dtype(), [&](auto tag) {
+  Tensor y = dispatch_any(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     Tensor result = kernels::empty<T>(out_shape);
     auto& out = result.data<T>();
@@ -176,9 +184,10 @@ Tensor transpose(const Tensor& x, long axis0, long axis1) {
                           [&](std::size_t o, std::size_t, std::size_t i) { dst[o] = in[i]; });
     return result;
   });
-  return record("transpose", y, {x}, [axis0, axis1](const Tensor& dy) {
-    return Gradients{transpose(dy, axis0, axis1)};
-  });
+  return record(
+      "transpose", y, {x},
+      [axis0, axis1](const Tensor& dy) { return Gradients{transpose(dy, axis0, axis1)}; },
+      Saves::nothing);
 }
 
 Tensor concat(const std::vector<Tensor>& tensors, long axis) {
@@ -204,7 +213,7 @@ Tensor concat(const std::vector<Tensor>& tensors, long axis) {
     out_shape[a] += extent;
   }
   const AxisView out_view = view_around(out_shape, a);
-  Tensor y = dispatch(tensors[0].dtype(), [&](auto tag) {
+  Tensor y = dispatch_any(tensors[0].dtype(), [&](auto tag) {
     using T = decltype(tag);
     Tensor result = kernels::empty<T>(out_shape);
     auto& out = result.data<T>();
@@ -221,13 +230,16 @@ Tensor concat(const std::vector<Tensor>& tensors, long axis) {
   });
   std::vector<std::size_t> extents;
   for (const Tensor& t : tensors) extents.push_back(t.size(static_cast<long>(a)));
-  return record("concat", y, tensors, [a, offsets, extents](const Tensor& dy) {
-    Gradients grads;
-    for (std::size_t i = 0; i < offsets.size(); ++i) {
-      grads.push_back(slice(dy, static_cast<long>(a), offsets[i], offsets[i] + extents[i]));
-    }
-    return grads;
-  });
+  return record(
+      "concat", y, tensors,
+      [a, offsets, extents](const Tensor& dy) {
+        Gradients grads;
+        for (std::size_t i = 0; i < offsets.size(); ++i) {
+          grads.push_back(slice(dy, static_cast<long>(a), offsets[i], offsets[i] + extents[i]));
+        }
+        return grads;
+      },
+      Saves::nothing);
 }
 
 Tensor index_select(const Tensor& x, long axis, const std::vector<std::size_t>& indices) {
@@ -244,56 +256,120 @@ Tensor index_select(const Tensor& x, long axis, const std::vector<std::size_t>& 
   return gather("index_select", x, a, indices);
 }
 
-Tensor slice(const Tensor& x, long axis, std::size_t start, std::size_t stop, std::size_t step) {
+Tensor index_select(const Tensor& x, long axis, const Tensor& indices) {
+  kernels::check_defined("index_select", x);
+  kernels::check_defined("index_select", indices);
+  if (indices.dtype() != int64 || indices.dim() != 1) {
+    throw std::invalid_argument("index_select: indices must be a 1-D int64 tensor, got " +
+                                std::string(dtype_name(indices.dtype())) + " " +
+                                format_shape(indices.shape()));
+  }
+  const Shape shape = x.shape();
+  const std::size_t a = normalize_axis("index_select", axis, shape);
+  const long extent = static_cast<long>(shape[a]);
+  std::vector<std::size_t> resolved(indices.numel());
+  const std::int64_t* in = kernels::values<std::int64_t>(indices);
+  for (std::size_t i = 0; i < resolved.size(); ++i) {
+    const std::int64_t index = in[i];
+    if (index < -extent || index >= extent) {
+      throw std::out_of_range("index_select: index " + std::to_string(index) +
+                              " out of range for axis " + std::to_string(axis) + " of extent " +
+                              std::to_string(extent));
+    }
+    resolved[i] = static_cast<std::size_t>(index < 0 ? index + extent : index);
+  }
+  return gather("index_select", x, a, resolved);
+}
+
+Tensor index_select(const Tensor& x, long axis, std::initializer_list<long> indices) {
+  auto values = xt::xarray<std::int64_t>::from_shape({indices.size()});
+  std::copy(indices.begin(), indices.end(), values.data());
+  return index_select(x, axis, Tensor(std::move(values)));
+}
+
+Tensor slice(const Tensor& x, long axis, std::optional<long> start, std::optional<long> stop,
+             long step) {
   kernels::check_defined("slice", x);
   const Shape shape = x.shape();
   const std::size_t a = normalize_axis("slice", axis, shape);
-  if (step == 0 || start > shape[a]) {
-    throw std::invalid_argument("slice: bad range start " + std::to_string(start) + ", step " +
-                                std::to_string(step) + " for axis " + std::to_string(axis) +
-                                " of extent " + std::to_string(shape[a]));
+  const long extent = static_cast<long>(shape[a]);
+  if (step <= 0) {
+    throw std::invalid_argument("slice: step must be positive, got " + std::to_string(step) +
+                                " (axis " + std::to_string(axis) + " of extent " +
+                                std::to_string(extent) + ")");
   }
-  stop = std::min(stop, shape[a]);
+  // Python's rules: negative bounds count from the end, then both are clipped to [0, extent].
+  auto resolve = [extent](std::optional<long> bound, long otherwise) {
+    long b = bound.value_or(otherwise);
+    if (b < 0) b += extent;
+    return std::clamp(b, 0L, extent);
+  };
+  const long first = resolve(start, 0);
+  const long last = resolve(stop, extent);
+  if (first == 0 && last == extent && step == 1) return x;
   std::vector<std::size_t> indices;
-  for (std::size_t i = start; i < stop; i += step) indices.push_back(i);
+  for (long i = first; i < last; i += step) indices.push_back(static_cast<std::size_t>(i));
   return gather("slice", x, a, indices);
 }
 
-Tensor select(const Tensor& x, long axis, std::size_t index) {
+Tensor select(const Tensor& x, long axis, long index) {
   kernels::check_defined("select", x);
   Shape shape = x.shape();
   const std::size_t a = normalize_axis("select", axis, shape);
-  if (index >= shape[a]) {
+  const long extent = static_cast<long>(shape[a]);
+  if (index < -extent || index >= extent) {
     throw std::out_of_range("select: index " + std::to_string(index) + " out of range for axis " +
-                            std::to_string(axis) + " of extent " + std::to_string(shape[a]));
+                            std::to_string(axis) + " of extent " + std::to_string(extent));
   }
-  Tensor picked = gather("select", x, a, {index});
+  const std::size_t resolved = static_cast<std::size_t>(index < 0 ? index + extent : index);
+  Tensor picked = gather("select", x, a, {resolved});
   shape.erase(shape.begin() + static_cast<long>(a));
   return reshape(picked, shape);
+}
+
+Tensor narrow(const Tensor& x, long axis, long start, long length) {
+  kernels::check_defined("narrow", x);
+  const Shape shape = x.shape();
+  const std::size_t a = normalize_axis("narrow", axis, shape);
+  const long extent = static_cast<long>(shape[a]);
+  const long first = start < 0 ? start + extent : start;
+  if (first < 0 || length < 0 || first > extent || length > extent - first) {
+    throw std::out_of_range("narrow: start " + std::to_string(start) + " and length " +
+                            std::to_string(length) + " do not fit axis " + std::to_string(axis) +
+                            " of extent " + std::to_string(extent));
+  }
+  return slice(x, axis, first, first + length);
 }
 
 Tensor to(const Tensor& x, Dtype dtype) {
   kernels::check_defined("to", x);
   const Dtype from = x.dtype();
   if (from == dtype) return x;
-  Tensor y = dispatch(dtype, [&](auto out_tag) {
+  Tensor y = dispatch_any(dtype, [&](auto out_tag) {
     using Out = decltype(out_tag);
-    return dispatch(from, [&](auto in_tag) {
+    return dispatch_any(from, [&](auto in_tag) {
       using In = decltype(in_tag);
       const auto& in = x.data<In>();
       Tensor result = kernels::empty<Out>(in.shape());
       auto& out = result.data<Out>();
-      for (std::size_t i = 0; i < in.size(); ++i) out.data()[i] = static_cast<Out>(in.data()[i]);
+      for (std::size_t i = 0; i < in.size(); ++i) {
+        out.data()[i] = kernels::convert_value<Out>("to", in.data()[i]);
+      }
       return result;
     });
   });
-  return record("to", y, {x}, [from](const Tensor& dy) { return Gradients{to(dy, from)}; });
+  // A gradient flows only between floating-point dtypes; record() sees to int64 or bool as a
+  // new leaf, since such a tensor cannot require grad.
+  if (!is_floating_point(dtype)) return y;
+  return record(
+      "to", y, {x}, [from](const Tensor& dy) { return Gradients{to(dy, from)}; }, Saves::nothing);
 }
 
 Tensor clone(const Tensor& x) {
   kernels::check_defined("clone", x);
   Tensor y = copy_with_shape(x, x.shape());
-  return record("clone", y, {x}, [](const Tensor& dy) { return Gradients{dy}; });
+  return record(
+      "clone", y, {x}, [](const Tensor& dy) { return Gradients{dy}; }, Saves::nothing);
 }
 
 }  // namespace xgrad

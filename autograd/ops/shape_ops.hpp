@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <initializer_list>
+#include <optional>
 #include <vector>
 
 #include "autograd/tensor.hpp"
@@ -24,11 +25,23 @@ Tensor concat(const std::vector<Tensor>& tensors, long axis = 0);
 /// The entries at `indices` along `axis` (repeats allowed), as torch.index_select. Throws
 /// std::out_of_range "index_select: index 7 out of range for axis 0 of extent 5".
 Tensor index_select(const Tensor& x, long axis, const std::vector<std::size_t>& indices);
-/// Entries start, start + step, ... below stop along `axis`; stop is clipped to the extent.
-/// Throws std::invalid_argument for step 0 or start > extent.
-Tensor slice(const Tensor& x, long axis, std::size_t start, std::size_t stop, std::size_t step = 1);
-/// Entry `index` of `axis`, with that axis removed: select(x, 0, i) is row i.
-Tensor select(const Tensor& x, long axis, std::size_t index);
+/// The same with a 1-D int64 tensor of indices; a negative index counts from the end. Throws
+/// std::invalid_argument for indices of another dtype or rank.
+Tensor index_select(const Tensor& x, long axis, const Tensor& indices);
+/// The same with indices written in place: index_select(x, 0, {2, -1}).
+Tensor index_select(const Tensor& x, long axis, std::initializer_list<long> indices);
+/// x[start:stop:step] along `axis`, as Python slices it: negative bounds count from the end, an
+/// omitted (nullopt) bound is the start or the end, bounds beyond the extent are clipped.
+/// slice(x, 0, 1, -1) drops the first and last rows. Throws std::invalid_argument for a step
+/// that is not positive (as PyTorch).
+Tensor slice(const Tensor& x, long axis, std::optional<long> start = std::nullopt,
+             std::optional<long> stop = std::nullopt, long step = 1);
+/// Entry `index` of `axis`, with that axis removed: select(x, 0, i) is row i, select(x, 0, -1)
+/// the last. Throws std::out_of_range naming the axis, index and extent.
+Tensor select(const Tensor& x, long axis, long index);
+/// `length` entries of `axis` from `start` (negative counts from the end), as torch.narrow.
+/// Throws std::out_of_range when they do not fit in the extent.
+Tensor narrow(const Tensor& x, long axis, long start, long length);
 /// A copy in another dtype; the gradient is converted back. Identity if the dtype matches.
 Tensor to(const Tensor& x, Dtype dtype);
 /// A copy of the values that stays in the graph.

@@ -132,8 +132,10 @@ std::string list_columns(const std::vector<std::string>& columns) {
   return out;
 }
 
-// X = every column but `target`, y = the target column, in `dtype`.
-std::pair<Tensor, Tensor> split_target(const CsvTable& table, std::size_t target, Dtype dtype) {
+// X = every column but `target`, in `dtype`; y = the target column, in `target_dtype` (`dtype` if
+// unset).
+std::pair<Tensor, Tensor> split_target(const CsvTable& table, std::size_t target, Dtype dtype,
+                                       std::optional<Dtype> target_dtype) {
   const std::size_t n = table.rows();
   const std::size_t d = table.columns.size();
   if (d < 2) {
@@ -161,7 +163,25 @@ std::pair<Tensor, Tensor> split_target(const CsvTable& table, std::size_t target
   }
   Tensor x = index_select(table.values, 1, features);
   Tensor y = select(table.values, 1, target);
-  return {x.to(dtype).detach(), y.to(dtype).detach()};
+  const Dtype y_dtype = target_dtype.value_or(dtype);
+  if (y_dtype == int64) {
+    // Class labels: whole numbers that fit an int64, checked before converting (which would be
+    // undefined behaviour for anything else).
+    for (std::size_t i = 0; i < n; ++i) {
+      const double v = values(i, target);
+      if (std::floor(v) != v || std::abs(v) > 9.0e18) {
+        throw std::invalid_argument("load_csv: " + table.source + ":" +
+                                    std::to_string(table.lines[i]) + ": " +
+                                    column_label(table.columns, target) + ": " + format_number(v) +
+                                    " is not an integer label");
+      }
+    }
+  } else if (!is_floating_point(y_dtype)) {
+    throw std::invalid_argument(std::string("load_csv: the target can be read as float32, float64 "
+                                            "or int64, not ") +
+                                dtype_name(y_dtype));
+  }
+  return {x.to(dtype).detach(), y.to(y_dtype).detach()};
 }
 
 }  // namespace
@@ -242,25 +262,27 @@ CsvTable read_csv(const std::string& path, char delimiter) {
 }
 
 std::pair<Tensor, Tensor> load_csv(const std::string& path, const std::string& target, Dtype dtype,
-                                   char delimiter) {
+                                   char delimiter, std::optional<Dtype> target_dtype) {
   const CsvTable table = read_csv(path, delimiter);
   const auto found = std::find(table.columns.begin(), table.columns.end(), target);
   if (found == table.columns.end()) {
     throw std::invalid_argument("load_csv: " + path + " has no column '" + target +
                                 "'; columns are " + list_columns(table.columns));
   }
-  return split_target(table, static_cast<std::size_t>(found - table.columns.begin()), dtype);
+  return split_target(table, static_cast<std::size_t>(found - table.columns.begin()), dtype,
+                      target_dtype);
 }
 
 std::pair<Tensor, Tensor> load_csv(const std::string& path, long target, Dtype dtype,
-                                   char delimiter) {
+                                   char delimiter, std::optional<Dtype> target_dtype) {
   const CsvTable table = read_csv(path, delimiter);
   const long d = static_cast<long>(table.columns.size());
   if (target < -d || target >= d) {
     throw std::out_of_range("load_csv: target column " + std::to_string(target) +
                             " out of range for the " + std::to_string(d) + " columns of " + path);
   }
-  return split_target(table, static_cast<std::size_t>(target < 0 ? target + d : target), dtype);
+  return split_target(table, static_cast<std::size_t>(target < 0 ? target + d : target), dtype,
+                      target_dtype);
 }
 
 }  // namespace xgrad::data

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -41,14 +42,17 @@ CsvTable read_csv(std::istream& input, char delimiter = ',',
                   const std::string& source = "<stream>");
 
 /// Reads a CSV file and splits it into X (N, D) holding every column but the target, in file
-/// order, and y (N,) holding the target column, both in `dtype`. Throws what read_csv throws,
-/// std::invalid_argument for an unknown target name, a table with no feature column, or a value
-/// too large for float32 (naming its line and column).
+/// order, and y (N,) holding the target column, both in `dtype` unless `target_dtype` says
+/// otherwise (int64 reads class labels). Throws what read_csv throws, std::invalid_argument for an
+/// unknown target name, a table with no feature column, a value too large for float32, or a label
+/// that is not a whole number for int64 (naming its line and column).
 std::pair<Tensor, Tensor> load_csv(const std::string& path, const std::string& target,
-                                   Dtype dtype = float32, char delimiter = ',');
+                                   Dtype dtype = float32, char delimiter = ',',
+                                   std::optional<Dtype> target_dtype = std::nullopt);
 /// The same with the target given by its 0-based column index; negative counts from the end
 /// (-1 is the last column). Throws std::out_of_range for an index outside the columns.
 std::pair<Tensor, Tensor> load_csv(const std::string& path, long target, Dtype dtype = float32,
-                                   char delimiter = ',');
+                                   char delimiter = ',',
+                                   std::optional<Dtype> target_dtype = std::nullopt);
 
 }  // namespace xgrad::data

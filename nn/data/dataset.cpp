@@ -24,6 +24,7 @@ Dataset::Dataset(Tensor x, Tensor y) : x_(std::move(x)), y_(std::move(y)) {
   }
   if (x_.size(0) == 0) throw std::invalid_argument("Dataset: no samples");
   for (const Tensor* t : {&x_, &y_}) {
+    if (!is_floating_point(t->dtype())) continue;  // int64 labels and bool masks are all finite
     dispatch(t->dtype(), [&](auto tag) {
       using T = decltype(tag);
       const auto& values = t->data<T>();

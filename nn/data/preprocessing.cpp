@@ -313,6 +313,7 @@ Tensor one_hot(const Tensor& labels, long num_classes, Dtype dtype) {
     throw std::invalid_argument("one_hot: expected labels of shape (N,), got " +
                                 format_shape(labels.shape()));
   }
+  if (labels.dtype() == int64) return one_hot(labels.to_vector<std::int64_t>(), num_classes, dtype);
   std::vector<std::int64_t> values(labels.numel());
   dispatch(labels.dtype(), [&](auto tag) {
     using T = decltype(tag);
@@ -387,9 +388,11 @@ std::vector<std::vector<std::size_t>> rows_by_class(const std::string& op, const
                                 format_shape(y.shape()));
   }
   std::map<double, std::vector<std::size_t>> groups;
-  dispatch(y.dtype(), [&](auto tag) {
+  // int64 labels read as doubles: exact for any class index a data set can hold.
+  const Tensor label_values = y.dtype() == int64 ? y.to(float64) : y;
+  dispatch(label_values.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    const T* labels = y.data<T>().data();
+    const T* labels = label_values.data<T>().data();
     for (std::size_t i = 0; i < y.numel(); ++i) {
       if (!(labels[i] >= 0) || std::floor(labels[i]) != labels[i]) {
         throw std::invalid_argument(op + ": stratify needs class indices in y, but y[" +

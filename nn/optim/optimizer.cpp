@@ -56,7 +56,10 @@ void Optimizer::step() {
   no_grad guard;
   for (std::size_t i = 0; i < params_.size(); ++i) {
     const Tensor grad = params_[i].grad();
-    if (grad.defined()) update(i, grad);
+    if (!grad.defined()) continue;
+    update(i, grad);
+    // A graph that saved the old values must not backward through the new ones.
+    detail::bump_version(*params_[i].impl()->storage, "step");
   }
 }
 

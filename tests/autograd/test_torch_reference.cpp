@@ -96,6 +96,29 @@ Tensor evaluate(const ReferenceCase& c, const std::vector<Tensor>& x) {
     return binary_cross_entropy_with_logits(x.at(0), x.at(1), reduction_param(c));
   }
   if (op == "cross_entropy") return cross_entropy(x.at(0), target_param(c), reduction_param(c));
+  if (op == "nll_loss" || op == "cross_entropy_weighted" || op == "cross_entropy_ignored") {
+    const std::vector<std::int64_t> t = target_param(c);
+    const Tensor target = from_vector(t, {t.size()});
+    Tensor weight;
+    if (c.params.count("weight")) {
+      std::vector<double> w;
+      for (const std::string& token : param(c, "weight")) w.push_back(std::stod(token));
+      weight = from_vector(w, {w.size()});
+    }
+    const Reduction reduction = c.params.count("reduction") ? reduction_param(c) : Reduction::mean;
+    const long ignore = integer_param(c, "ignore_index");
+    if (op == "nll_loss") return nll_loss(x.at(0), target, weight, ignore, reduction);
+    return cross_entropy(x.at(0), target, weight, ignore, reduction);
+  }
+  if (op == "where" || op == "masked_fill") {
+    std::vector<bool> mask;
+    for (long v : integers_param(c, "mask")) mask.push_back(v != 0);
+    if (op == "masked_fill") {
+      return masked_fill(x.at(0) * x.at(0), from_vector(mask, {mask.size()}),
+                         number_param(c, "value"));
+    }
+    return where(from_vector(mask, x.at(0).shape()), x.at(0) * x.at(1), x.at(1));
+  }
   // Composites.
   if (op == "mlp") {
     // x (N, D), W1 (D, H), b1 (H), W2 (H, C), b2 (C)
@@ -143,6 +166,9 @@ const std::vector<std::string> reduction_ops = {"sum", "mean", "max"};
 const std::vector<std::string> softmax_ops = {"softmax", "log_softmax"};
 const std::vector<std::string> loss_ops = {"mse_loss", "binary_cross_entropy",
                                            "binary_cross_entropy_with_logits", "cross_entropy"};
+const std::vector<std::string> class_weight_ops = {"nll_loss", "cross_entropy_weighted",
+                                                   "cross_entropy_ignored"};
+const std::vector<std::string> mask_ops = {"where", "masked_fill"};
 const std::vector<std::string> composite_ops = {"mlp", "logistic_regression"};
 const std::vector<std::string> second_order_ops = {"hvp_tanh_squared", "hvp_log_softmax",
                                                    "hvp_bce_with_logits_softplus"};
@@ -160,7 +186,8 @@ TEST_CASE("the PyTorch reference file is complete and every case belongs to a te
            contains(matmul_ops, c.op) || contains(shape_ops, c.op) ||
            contains(reduction_ops, c.op) || contains(softmax_ops, c.op) ||
            contains(loss_ops, c.op) || contains(composite_ops, c.op) ||
-           contains(second_order_ops, c.op)));
+           contains(second_order_ops, c.op) || contains(class_weight_ops, c.op) ||
+           contains(mask_ops, c.op)));
   }
 }
 
@@ -201,6 +228,15 @@ TEST_CASE("softmax and log_softmax match PyTorch, logits near 1000 included", "[
 
 TEST_CASE("mse, binary and multiclass cross-entropy losses match PyTorch", "[autograd][torch]") {
   check_against_torch(loss_ops);
+}
+
+TEST_CASE("nll_loss and cross_entropy with class weights and ignore_index match PyTorch",
+          "[autograd][torch]") {
+  check_against_torch(class_weight_ops);
+}
+
+TEST_CASE("where and masked_fill match PyTorch", "[autograd][torch]") {
+  check_against_torch(mask_ops);
 }
 
 TEST_CASE("a two-layer MLP and L2-regularised logistic regression match PyTorch",
