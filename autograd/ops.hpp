@@ -5,5 +5,6 @@
 #include "autograd/ops/elementwise.hpp"
 #include "autograd/ops/loss.hpp"
 #include "autograd/ops/matmul.hpp"
+#include "autograd/ops/normalization.hpp"
 #include "autograd/ops/reduction.hpp"
 #include "autograd/ops/shape_ops.hpp"
