@@ -118,6 +118,64 @@ Tensor batch_statistics_grad(const Tensor& g, const Tensor& x_hat, const Tensor&
   return mul(invstd, sub(centered, mul(x_hat, mean(mul(g, x_hat), axes, true))));
 }
 
+// batch_norm's backward with no graph to record: the formulas of the recorded version below in
+// two sweeps per channel (the sums, then dx), from the forward's statistics.
+Gradients batch_norm_backward_values(const Tensor& dy, const Tensor& x, const Tensor& weight,
+                                     const Statistics& stats, const NormView& v, bool batch_stats,
+                                     bool need_dx, bool need_dweight, bool need_dbias) {
+  return dispatch(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    Tensor dx = need_dx ? kernels::empty<T>(x.sizes()) : Tensor();
+    Tensor dweight = need_dweight ? kernels::empty<T>(Shape{v.q}) : Tensor();
+    Tensor dbias = need_dbias ? kernels::empty<T>(Shape{v.q}) : Tensor();
+    const T* grad = kernels::values<T>(dy);
+    const T* in = kernels::values<T>(x);
+    const T* w = weight.defined() ? kernels::values<T>(weight) : nullptr;
+    const T* mean = kernels::values<T>(stats.mean);
+    const T* invstd = kernels::values<T>(stats.invstd);
+    T* pdx = need_dx ? kernels::values<T>(dx) : nullptr;
+    T* pdw = need_dweight ? kernels::values<T>(dweight) : nullptr;
+    T* pdb = need_dbias ? kernels::values<T>(dbias) : nullptr;
+    const double count = static_cast<double>(v.p * v.r);
+    auto body = [&](std::size_t q_begin, std::size_t q_end) {
+      for (std::size_t q = q_begin; q < q_end; ++q) {
+        const T m = mean[q], s = invstd[q];
+        double sum_dy = 0, sum_dy_xhat = 0;
+        for (std::size_t p = 0; p < v.p; ++p) {
+          const std::size_t base = (p * v.q + q) * v.r;
+          for (std::size_t r = 0; r < v.r; ++r) {
+            sum_dy += grad[base + r];
+            sum_dy_xhat += grad[base + r] * ((in[base + r] - m) * s);
+          }
+        }
+        if (pdw) pdw[q] = static_cast<T>(sum_dy_xhat);  // dweight = sum(dy x_hat)
+        if (pdb) pdb[q] = static_cast<T>(sum_dy);       // dbias = sum(dy)
+        if (!pdx) continue;
+        // g = dy w: dx = invstd (g - mean(g) - x_hat mean(g x_hat)) with batch statistics,
+        // invstd g with running ones
+        const T wq = w ? w[q] : T(1);
+        const T mean_g = batch_stats ? static_cast<T>(wq * sum_dy / count) : T(0);
+        const T mean_g_xhat = batch_stats ? static_cast<T>(wq * sum_dy_xhat / count) : T(0);
+        for (std::size_t p = 0; p < v.p; ++p) {
+          const std::size_t base = (p * v.q + q) * v.r;
+          for (std::size_t r = 0; r < v.r; ++r) {
+            const T x_hat = (in[base + r] - m) * s;
+            pdx[base + r] = s * (grad[base + r] * wq - mean_g - x_hat * mean_g_xhat);
+          }
+        }
+      }
+    };
+    const std::size_t total = v.p * v.q * v.r;
+    if (total < detail::kParallelMinElements) {
+      body(0, v.q);
+    } else {
+      const std::size_t per_stat = std::max<std::size_t>(1, v.p * v.r);
+      parallel_for(0, v.q, std::max<std::size_t>(1, detail::kParallelMinElements / per_stat), body);
+    }
+    return Gradients{dx, dweight, dbias};
+  });
+}
+
 void check_vector(const char* op, const char* what, const Tensor& t, const Tensor& input,
                   const Shape& expected) {
   if (!t.defined()) return;
@@ -203,8 +261,13 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
   const Shape bshape = channel_shape(channels, shape.size());
   const bool bias_grad = bias.defined() && bias.requires_grad();
   return record("batch_norm", y, {input, weight, bias},
-                [input, weight, bias_grad, stats, batch_stats, eps, axes, bshape,
-                 channels](const Tensor& dy) {
+                [input, weight, bias_grad, stats, batch_stats, eps, axes, bshape, channels,
+                 v](const Tensor& dy) {
+                  if (!GradMode::is_enabled()) {
+                    return batch_norm_backward_values(
+                        dy, input, weight, stats, v, batch_stats, input.requires_grad(),
+                        weight.defined() && weight.requires_grad(), bias_grad);
+                  }
                   Tensor x_hat, invstd;
                   if (batch_stats && GradMode::is_enabled() && input.requires_grad()) {
                     invstd = normalize_recorded(input, axes, eps, x_hat).invstd;
