@@ -118,16 +118,22 @@ Tensor batch_statistics_grad(const Tensor& g, const Tensor& x_hat, const Tensor&
   return mul(invstd, sub(centered, mul(x_hat, mean(mul(g, x_hat), axes, true))));
 }
 
-// batch_norm's backward with no graph to record: the formulas of the recorded version below in
-// two sweeps per channel (the sums, then dx), from the forward's statistics.
-Gradients batch_norm_backward_values(const Tensor& dy, const Tensor& x, const Tensor& weight,
-                                     const Statistics& stats, const NormView& v, bool batch_stats,
-                                     bool need_dx, bool need_dweight, bool need_dbias) {
+// The backward of the three ops with no graph to record: the formulas of the recorded versions
+// below, from the forward's statistics. g = dy w; dx = invstd (g - mean(g) - x_hat mean(g x_hat))
+// with batch statistics, invstd g with running ones; dweight = sum(dy x_hat), dbias = sum(dy). Two
+// sweeps per statistic (the sums, then dx); when the weight is not one per statistic (layer_norm,
+// group_norm), one more serial sweep for dweight and dbias.
+template <class AffineIndex>
+Gradients normalize_backward_values(const Tensor& dy, const Tensor& x, const Tensor& weight,
+                                    const Statistics& stats, const NormView& v, bool batch_stats,
+                                    AffineIndex affine_index, bool per_stat_affine,
+                                    const Shape& affine_shape, bool need_dx, bool need_dweight,
+                                    bool need_dbias) {
   return dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     Tensor dx = need_dx ? kernels::empty<T>(x.sizes()) : Tensor();
-    Tensor dweight = need_dweight ? kernels::empty<T>(Shape{v.q}) : Tensor();
-    Tensor dbias = need_dbias ? kernels::empty<T>(Shape{v.q}) : Tensor();
+    Tensor dweight = need_dweight ? kernels::empty<T>(affine_shape) : Tensor();
+    Tensor dbias = need_dbias ? kernels::empty<T>(affine_shape) : Tensor();
     const T* grad = kernels::values<T>(dy);
     const T* in = kernels::values<T>(x);
     const T* w = weight.defined() ? kernels::values<T>(weight) : nullptr;
@@ -140,27 +146,29 @@ Gradients batch_norm_backward_values(const Tensor& dy, const Tensor& x, const Te
     auto body = [&](std::size_t q_begin, std::size_t q_end) {
       for (std::size_t q = q_begin; q < q_end; ++q) {
         const T m = mean[q], s = invstd[q];
-        double sum_dy = 0, sum_dy_xhat = 0;
+        double sum_g = 0, sum_g_xhat = 0, sum_dy = 0, sum_dy_xhat = 0;
         for (std::size_t p = 0; p < v.p; ++p) {
           const std::size_t base = (p * v.q + q) * v.r;
           for (std::size_t r = 0; r < v.r; ++r) {
+            const T wa = w ? w[affine_index(q, r)] : T(1);
+            const T x_hat = (in[base + r] - m) * s;
             sum_dy += grad[base + r];
-            sum_dy_xhat += grad[base + r] * ((in[base + r] - m) * s);
+            sum_dy_xhat += grad[base + r] * x_hat;
+            sum_g += grad[base + r] * wa;
+            sum_g_xhat += grad[base + r] * wa * x_hat;
           }
         }
-        if (pdw) pdw[q] = static_cast<T>(sum_dy_xhat);  // dweight = sum(dy x_hat)
-        if (pdb) pdb[q] = static_cast<T>(sum_dy);       // dbias = sum(dy)
+        if (per_stat_affine && pdw) pdw[q] = static_cast<T>(sum_dy_xhat);
+        if (per_stat_affine && pdb) pdb[q] = static_cast<T>(sum_dy);
         if (!pdx) continue;
-        // g = dy w: dx = invstd (g - mean(g) - x_hat mean(g x_hat)) with batch statistics,
-        // invstd g with running ones
-        const T wq = w ? w[q] : T(1);
-        const T mean_g = batch_stats ? static_cast<T>(wq * sum_dy / count) : T(0);
-        const T mean_g_xhat = batch_stats ? static_cast<T>(wq * sum_dy_xhat / count) : T(0);
+        const T mean_g = batch_stats ? static_cast<T>(sum_g / count) : T(0);
+        const T mean_g_xhat = batch_stats ? static_cast<T>(sum_g_xhat / count) : T(0);
         for (std::size_t p = 0; p < v.p; ++p) {
           const std::size_t base = (p * v.q + q) * v.r;
           for (std::size_t r = 0; r < v.r; ++r) {
+            const T wa = w ? w[affine_index(q, r)] : T(1);
             const T x_hat = (in[base + r] - m) * s;
-            pdx[base + r] = s * (grad[base + r] * wq - mean_g - x_hat * mean_g_xhat);
+            pdx[base + r] = s * (grad[base + r] * wa - mean_g - x_hat * mean_g_xhat);
           }
         }
       }
@@ -171,6 +179,24 @@ Gradients batch_norm_backward_values(const Tensor& dy, const Tensor& x, const Te
     } else {
       const std::size_t per_stat = std::max<std::size_t>(1, v.p * v.r);
       parallel_for(0, v.q, std::max<std::size_t>(1, detail::kParallelMinElements / per_stat), body);
+    }
+    if (!per_stat_affine && (pdw || pdb)) {  // entries shared between statistics: one thread
+      std::vector<double> sum_dy_xhat(shape_numel(affine_shape)), sum_dy(sum_dy_xhat.size());
+      for (std::size_t q = 0; q < v.q; ++q) {
+        const T m = mean[q], s = invstd[q];
+        for (std::size_t p = 0; p < v.p; ++p) {
+          const std::size_t base = (p * v.q + q) * v.r;
+          for (std::size_t r = 0; r < v.r; ++r) {
+            const std::size_t a = affine_index(q, r);
+            sum_dy_xhat[a] += grad[base + r] * ((in[base + r] - m) * s);
+            sum_dy[a] += grad[base + r];
+          }
+        }
+      }
+      for (std::size_t a = 0; a < sum_dy.size(); ++a) {
+        if (pdw) pdw[a] = static_cast<T>(sum_dy_xhat[a]);
+        if (pdb) pdb[a] = static_cast<T>(sum_dy[a]);
+      }
     }
     return Gradients{dx, dweight, dbias};
   });
@@ -260,33 +286,34 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
   const std::vector<long> axes = all_but_channels(shape.size());
   const Shape bshape = channel_shape(channels, shape.size());
   const bool bias_grad = bias.defined() && bias.requires_grad();
-  return record("batch_norm", y, {input, weight, bias},
-                [input, weight, bias_grad, stats, batch_stats, eps, axes, bshape, channels,
-                 v](const Tensor& dy) {
-                  if (!GradMode::is_enabled()) {
-                    return batch_norm_backward_values(
-                        dy, input, weight, stats, v, batch_stats, input.requires_grad(),
-                        weight.defined() && weight.requires_grad(), bias_grad);
-                  }
-                  Tensor x_hat, invstd;
-                  if (batch_stats && GradMode::is_enabled() && input.requires_grad()) {
-                    invstd = normalize_recorded(input, axes, eps, x_hat).invstd;
-                  } else {  // the forward's statistics, constants
-                    invstd = reshape(stats.invstd, bshape);
-                    x_hat = mul(sub(input, reshape(stats.mean, bshape)), invstd);
-                  }
-                  Gradients grads(3);
-                  if (input.requires_grad()) {
-                    Tensor g = weight.defined() ? mul(dy, reshape(weight, bshape)) : dy;
-                    grads[0] = batch_stats ? batch_statistics_grad(g, x_hat, invstd, axes)
-                                           : mul(g, invstd);
-                  }
-                  if (weight.defined() && weight.requires_grad()) {
-                    grads[1] = reshape(sum(mul(dy, x_hat), axes), Shape{channels});
-                  }
-                  if (bias_grad) grads[2] = reshape(sum(dy, axes), Shape{channels});
-                  return grads;
-                });
+  return record(
+      "batch_norm", y, {input, weight, bias},
+      [input, weight, bias_grad, stats, batch_stats, eps, axes, bshape, channels,
+       v](const Tensor& dy) {
+        if (!GradMode::is_enabled()) {
+          return normalize_backward_values(
+              dy, input, weight, stats, v, batch_stats,
+              [](std::size_t q, std::size_t) { return q; }, true, Shape{channels},
+              input.requires_grad(), weight.defined() && weight.requires_grad(), bias_grad);
+        }
+        Tensor x_hat, invstd;
+        if (batch_stats && GradMode::is_enabled() && input.requires_grad()) {
+          invstd = normalize_recorded(input, axes, eps, x_hat).invstd;
+        } else {  // the forward's statistics, constants
+          invstd = reshape(stats.invstd, bshape);
+          x_hat = mul(sub(input, reshape(stats.mean, bshape)), invstd);
+        }
+        Gradients grads(3);
+        if (input.requires_grad()) {
+          Tensor g = weight.defined() ? mul(dy, reshape(weight, bshape)) : dy;
+          grads[0] = batch_stats ? batch_statistics_grad(g, x_hat, invstd, axes) : mul(g, invstd);
+        }
+        if (weight.defined() && weight.requires_grad()) {
+          grads[1] = reshape(sum(mul(dy, x_hat), axes), Shape{channels});
+        }
+        if (bias_grad) grads[2] = reshape(sum(dy, axes), Shape{channels});
+        return grads;
+      });
 }
 
 Tensor layer_norm(const Tensor& input, const Shape& normalized_shape, const Tensor& weight,
@@ -317,27 +344,34 @@ Tensor layer_norm(const Tensor& input, const Shape& normalized_shape, const Tens
     stat_shape[d] = 1;
   }
   const bool bias_grad = bias.defined() && bias.requires_grad();
-  return record(
-      "layer_norm", y, {input, weight, bias},
-      [input, weight, bias_grad, stats, eps, axes, stat_shape, normalized_shape](const Tensor& dy) {
-        Tensor x_hat, invstd;
-        if (GradMode::is_enabled() && input.requires_grad()) {
-          invstd = normalize_recorded(input, axes, eps, x_hat).invstd;
-        } else {
-          invstd = reshape(stats.invstd, stat_shape);
-          x_hat = mul(sub(input, reshape(stats.mean, stat_shape)), invstd);
-        }
-        Gradients grads(3);
-        if (input.requires_grad()) {
-          Tensor g = weight.defined() ? mul(dy, weight) : dy;
-          grads[0] = batch_statistics_grad(g, x_hat, invstd, axes);
-        }
-        if (weight.defined() && weight.requires_grad()) {
-          grads[1] = reduce_to_shape(mul(dy, x_hat), normalized_shape);
-        }
-        if (bias_grad) grads[2] = reduce_to_shape(dy, normalized_shape);
-        return grads;
-      });
+  return record("layer_norm", y, {input, weight, bias},
+                [input, weight, bias_grad, stats, eps, axes, stat_shape, normalized_shape,
+                 v](const Tensor& dy) {
+                  if (!GradMode::is_enabled()) {
+                    return normalize_backward_values(
+                        dy, input, weight, stats, v, true,
+                        [](std::size_t, std::size_t r) { return r; }, false, normalized_shape,
+                        input.requires_grad(), weight.defined() && weight.requires_grad(),
+                        bias_grad);
+                  }
+                  Tensor x_hat, invstd;
+                  if (GradMode::is_enabled() && input.requires_grad()) {
+                    invstd = normalize_recorded(input, axes, eps, x_hat).invstd;
+                  } else {
+                    invstd = reshape(stats.invstd, stat_shape);
+                    x_hat = mul(sub(input, reshape(stats.mean, stat_shape)), invstd);
+                  }
+                  Gradients grads(3);
+                  if (input.requires_grad()) {
+                    Tensor g = weight.defined() ? mul(dy, weight) : dy;
+                    grads[0] = batch_statistics_grad(g, x_hat, invstd, axes);
+                  }
+                  if (weight.defined() && weight.requires_grad()) {
+                    grads[1] = reduce_to_shape(mul(dy, x_hat), normalized_shape);
+                  }
+                  if (bias_grad) grads[2] = reduce_to_shape(dy, normalized_shape);
+                  return grads;
+                });
 }
 
 Tensor group_norm(const Tensor& input, std::size_t num_groups, const Tensor& weight,
@@ -359,12 +393,10 @@ Tensor group_norm(const Tensor& input, std::size_t num_groups, const Tensor& wei
   v.q = shape[0] * num_groups;
   v.r = group_size * spatial;
   Statistics stats;
-  Tensor y = normalize_forward(
-      input, v, weight, bias, nullptr, eps,
-      [num_groups, group_size, spatial](std::size_t q, std::size_t r) {
-        return (q % num_groups) * group_size + r / spatial;  // the channel
-      },
-      stats);
+  auto channel_of = [num_groups, group_size, spatial](std::size_t q, std::size_t r) {
+    return (q % num_groups) * group_size + r / spatial;
+  };
+  Tensor y = normalize_forward(input, v, weight, bias, nullptr, eps, channel_of, stats);
   const Shape grouped{shape[0], num_groups, group_size * spatial};  // (N, G, rest)
   const Shape stat_shape{shape[0], num_groups, 1};
   const std::vector<long> group_axes{2};
@@ -374,7 +406,12 @@ Tensor group_norm(const Tensor& input, std::size_t num_groups, const Tensor& wei
   return record(
       "group_norm", y, {input, weight, bias},
       [input, weight, bias_grad, stats, eps, shape, grouped, stat_shape, group_axes, affine_axes,
-       bshape, channels](const Tensor& dy) {
+       bshape, channels, v, channel_of](const Tensor& dy) {
+        if (!GradMode::is_enabled()) {
+          return normalize_backward_values(dy, input, weight, stats, v, true, channel_of, false,
+                                           Shape{channels}, input.requires_grad(),
+                                           weight.defined() && weight.requires_grad(), bias_grad);
+        }
         Tensor x_grouped = reshape(input, grouped);
         Tensor x_hat, invstd;  // grouped
         if (GradMode::is_enabled() && input.requires_grad()) {
