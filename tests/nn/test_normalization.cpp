@@ -210,3 +210,24 @@ TEST_CASE(
   INFO(command);
   CHECK(std::system(command.c_str()) == 0);
 }
+
+TEST_CASE(
+    "BatchNorm without running statistics uses the batch's in eval mode too, and affine "
+    "false leaves x_hat unscaled",
+    "[nn][normalization]") {
+  nn::BatchNorm1d plain(3, 1e-5, 0.1, false, false, float64);
+  const Tensor x = testing::f64({{1, 2, 3}, {2, 0, -1}, {6, 1, 0}, {-1, 4, 2}});
+  const Tensor expected = batch_norm(x, Tensor(), Tensor(), Tensor(), Tensor(), true);
+  CHECK(values(plain(x)) == values(expected));
+  plain.eval();
+  CHECK(values(plain(x)) == values(expected));
+  CHECK_THROWS_WITH(plain(ones({1, 3}, float64)),
+                    Catch::Contains("expected more than 1 value per channel when training"));
+  // converting the layer converts its buffers, num_batches_tracked included
+  nn::BatchNorm2d bn(2);
+  bn.to(float64);
+  CHECK(bn.running_var.dtype() == float64);
+  CHECK(bn.num_batches_tracked.dtype() == float64);
+  bn(ones({2, 2, 3, 3}, float64));
+  CHECK(bn.num_batches_tracked.item() == 1);
+}
