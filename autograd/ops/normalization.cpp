@@ -1,8 +1,8 @@
 // Normalization ops. One kernel computes every forward in a single sweep per statistic (mean, then
 // variance, then the normalized and scaled output), accumulating in double. The backward is
 // written in tensor ops: under create_graph the statistics are recomputed from the input by
-// recorded ops, so the second derivative sees how they depend on it; otherwise the saved
-// statistics are used as constants.
+// recorded ops, so the second derivative sees how they depend on it. With no graph to record, one
+// fused kernel computes the same formulas from the forward's statistics.
 #include "autograd/ops/normalization.hpp"
 
 #include <algorithm>
