@@ -12,6 +12,7 @@
 #include "nn/loss.hpp"
 #include "nn/metrics.hpp"
 #include "nn/module.hpp"
+#include "nn/normalization.hpp"
 #include "nn/optim/adam.hpp"
 #include "nn/optim/clip.hpp"
 #include "nn/optim/lr_scheduler.hpp"

@@ -17,13 +17,13 @@ using Catch::Matchers::StartsWith;
 namespace {
 
 // [snippet: silu]
-// silu(x) = x sigmoid(x), with d/dx = s (1 + x (1 - s)) where s = sigmoid(x).
-Tensor silu(const Tensor& x) {
+// my_silu(x) = x sigmoid(x), with d/dx = s (1 + x (1 - s)) where s = sigmoid(x).
+Tensor my_silu(const Tensor& x) {
   Tensor y = [&] {
     no_grad guard;  // compute the values only: record() below is the op's single node
     return x * sigmoid(x);
   }();
-  return record("silu", y, {x}, [x](const Tensor& dy) {
+  return record("my_silu", y, {x}, [x](const Tensor& dy) {
     Tensor s = sigmoid(x);  // tensor ops, so that create_graph can differentiate this too
     return Gradients{dy * s * (1.0 + x * (1.0 - s))};
   });
@@ -102,13 +102,13 @@ Tensor silu_detached(const Tensor& x) {
 TEST_CASE("a custom op behaves as a built-in one", "[docs][custom-ops]") {
   // [snippet: use]
   Tensor x = Tensor(xt::xarray<double>{-1.0, 0.0, 2.0}, true);
-  Tensor y = silu(x);
-  CHECK(y.grad_fn()->name() == "silu");  // one node, named as you named it
+  Tensor y = my_silu(x);
+  CHECK(y.grad_fn()->name() == "my_silu");  // one node, named as you named it
   sum(y).backward();
   CHECK(xt::allclose(x.grad().data<double>(), xt::xarray<double>{0.0723295, 0.5, 1.0907842}));
 
-  Tensor c = silu(Tensor(xt::xarray<double>{1.0}));  // no input requires grad:
-  CHECK(c.grad_fn() == nullptr);                     // nothing is recorded
+  Tensor c = my_silu(Tensor(xt::xarray<double>{1.0}));  // no input requires grad:
+  CHECK(c.grad_fn() == nullptr);                        // nothing is recorded
   // [end]
 }
 
@@ -119,7 +119,7 @@ TEST_CASE("custom ops pass gradcheck and gradgradcheck", "[docs][custom-ops]") {
   Tensor a = uniform({3, 2}, 0.5, 2.0, generator, float64).requires_grad_();
   Tensor b = uniform({2}, -2.0, -0.5, generator, float64).requires_grad_();  // broadcast over a
 
-  auto f = [](const std::vector<Tensor>& in) { return silu(in[0]) + exp2(in[0]); };
+  auto f = [](const std::vector<Tensor>& in) { return my_silu(in[0]) + exp2(in[0]); };
   auto g = [](const std::vector<Tensor>& in) { return hypot(in[0], in[1]); };
   CHECK(gradcheck(f, {x}).passed);
   CHECK(gradgradcheck(f, {x}).passed);

@@ -286,3 +286,85 @@ TEST_CASE("activations name themselves on an undefined tensor", "[autograd][acti
                          MessageContains(name + ": tensor is undefined"));
   }
 }
+
+TEST_CASE("erf, gelu, silu, elu and hardtanh match their formulas", "[autograd][activation]") {
+  const Tensor x = f64({-2.5, -0.5, 0, 0.75, 3});
+  std::vector<double> erf_x, gelu_x, gelu_tanh_x, silu_x, elu_x, hardtanh_x;
+  for (double v : values(x)) {
+    erf_x.push_back(std::erf(v));
+    gelu_x.push_back(0.5 * v * (1 + std::erf(v / std::sqrt(2.0))));
+    const double k = std::sqrt(2 / M_PI);
+    gelu_tanh_x.push_back(0.5 * v * (1 + std::tanh(k * (v + 0.044715 * v * v * v))));
+    silu_x.push_back(v * logistic(v));
+    elu_x.push_back(v > 0 ? v : 0.7 * (std::exp(v) - 1));
+    hardtanh_x.push_back(std::min(std::max(v, -2.0), 0.5));
+  }
+  check_values(erf(x), {5}, erf_x);
+  check_values(gelu(x), {5}, gelu_x);
+  check_values(gelu(x, "tanh"), {5}, gelu_tanh_x);
+  check_values(silu(x), {5}, silu_x);
+  check_values(elu(x, 0.7), {5}, elu_x);
+  check_values(hardtanh(x, -2.0, 0.5), {5}, hardtanh_x);
+  check_values(gelu(f32({-2.5, -0.5, 0, 0.75, 3})), {5}, gelu_x, 1e-6);
+  check_values(hardtanh(f64({-3, 0.2, 7})), {3}, {-1, 0.2, 1});
+}
+
+TEST_CASE("erf, gelu, silu, elu and hardtanh propagate NaN and stay finite for large inputs",
+          "[autograd][activation]") {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (const Tensor& y : {erf(f64({nan})), gelu(f64({nan})), gelu(f64({nan}), "tanh"),
+                          silu(f64({nan})), elu(f64({nan})), hardtanh(f64({nan}))}) {
+    CHECK(std::isnan(values(y)[0]));
+  }
+  check_values(gelu(f64({-40, 40})), {2}, {0, 40});
+  check_values(silu(f64({-800, 800})), {2}, {0, 800});
+  check_values(elu(f64({-800, 800})), {2}, {-1, 800});
+  // the gradient of elu at large x is 1, not 0 * inf
+  Tensor big = f64({800.0}, true);
+  elu(big).sum().backward();
+  check_values(big.grad(), {1}, {1});
+}
+
+TEST_CASE("erf, gelu, silu, elu and hardtanh have correct first and second derivatives",
+          "[autograd][activation]") {
+  const Shape shape = GENERATE(from_range(unary_shapes()));
+  INFO("x is " << format_shape(shape));
+  SECTION("erf") {
+    check_gradients_twice([](const Inputs& x) { return erf(x[0]); }, {input(shape, 61, -2.0, 2.0)});
+  }
+  SECTION("gelu, exact and tanh") {
+    check_gradients_twice([](const Inputs& x) { return gelu(x[0]); },
+                          {input(shape, 62, -3.0, 3.0)});
+    check_gradients_twice([](const Inputs& x) { return gelu(x[0], "tanh"); },
+                          {input(shape, 63, -3.0, 3.0)});
+  }
+  SECTION("silu") {
+    check_gradients_twice([](const Inputs& x) { return silu(x[0]); },
+                          {input(shape, 64, -4.0, 4.0)});
+  }
+  SECTION("elu") {
+    // spaced() keeps every value at least 0.02 from the kink of the second derivative at 0.
+    check_gradients_twice([](const Inputs& x) { return elu(x[0], 0.7); }, {spaced(shape, 0.02)});
+  }
+  SECTION("hardtanh") {
+    // spaced(shape, 0.02) lies in [-0.96, 1.0], at least 0.03 from the bounds -0.5 and 0.55.
+    check_gradients_twice([](const Inputs& x) { return hardtanh(x[0], -0.5, 0.55); },
+                          {spaced(shape, 0.02)});
+  }
+}
+
+TEST_CASE("hardtanh's gradient is 0 at the bounds, as PyTorch's", "[autograd][activation]") {
+  Tensor x = f64({-1, -0.5, 1, 2}, true);
+  hardtanh(x).sum().backward();
+  check_values(x.grad(), {4}, {0, 1, 0, 0});
+}
+
+TEST_CASE("gelu, elu and hardtanh reject bad parameters by name", "[autograd][activation]") {
+  CHECK_THROWS_WITH(gelu(f64({1}), "fast"),
+                    "gelu: approximate must be \"none\" or \"tanh\", got \"fast\"");
+  CHECK_THROWS_WITH(elu(f64({1}), std::numeric_limits<double>::infinity()),
+                    "elu: alpha must be finite, got inf");
+  CHECK_THROWS_WITH(hardtanh(f64({1}), 1, -1),
+                    "hardtanh: min_val must not exceed max_val (nor be NaN), got 1 and -1");
+  CHECK_THROWS_WITH(erf(Tensor()), "erf: tensor is undefined");
+}

@@ -385,3 +385,46 @@ TEST_CASE("NaN and infinity in values propagate through ops as in IEEE arithmeti
   sum(x * 3.0).backward();
   CHECK(testing::values(x.grad()) == std::vector<double>{3, 3, 3, 3});
 }
+
+TEST_CASE("normalization ops and the new activations refuse bad shapes and arguments by name",
+          "[autograd][normalization][errors]") {
+  const Tensor x = ones({2, 3, 4});
+  check_bad_calls({
+      {"batch_norm on a vector", [&] { batch_norm(ones({3}), Tensor(), Tensor()); },
+       Throws::invalid_argument,
+       "batch_norm: input of shape (3,) has rank 1; expected (N, C, ...) with rank at least 2"},
+      {"batch_norm with a (4,) weight for 3 channels",
+       [&] { batch_norm(x, Tensor(), Tensor(), ones({4})); }, Throws::invalid_argument,
+       "batch_norm: weight has shape (4,), expected (3,) for input of shape (2, 3, 4)"},
+      {"batch_norm with a (2,) running_var", [&] { batch_norm(x, zeros({3}), ones({2})); },
+       Throws::invalid_argument, "batch_norm: running_var has shape (2,), expected (3,)"},
+      {"batch_norm training on one value per channel",
+       [&] {
+         batch_norm(ones({1, 3}), Tensor(), Tensor(), Tensor(), Tensor(), true);
+       },
+       Throws::invalid_argument,
+       "batch_norm: expected more than 1 value per channel when training, got input of shape "
+       "(1, 3)"},
+      {"batch_norm float32 input with a float64 bias",
+       [&] { batch_norm(x, Tensor(), Tensor(), Tensor(), ones({3}, float64), true); },
+       Throws::invalid_argument, "batch_norm: dtype mismatch: float32 and float64"},
+      {"layer_norm over (3,) of (2, 3, 4)", [&] { layer_norm(x, {3}); }, Throws::invalid_argument,
+       "layer_norm: input of shape (2, 3, 4) does not end in normalized_shape (3,)"},
+      {"layer_norm over ()", [&] { layer_norm(x, {}); }, Throws::invalid_argument,
+       "layer_norm: input of shape (2, 3, 4) does not end in normalized_shape ()"},
+      {"group_norm with 2 groups of 3 channels", [&] { group_norm(x, 2); },
+       Throws::invalid_argument,
+       "group_norm: num_groups 2 does not divide the 3 channels of input of shape (2, 3, 4)"},
+      {"group_norm with a (3, 1) weight",
+       [&] {
+         group_norm(x, 3, ones({3, 1}));
+       },
+       Throws::invalid_argument, "group_norm: weight has shape (3, 1), expected (3,)"},
+      {"gelu approximate 'fast'", [&] { gelu(x, "fast"); }, Throws::invalid_argument,
+       "gelu: approximate must be \"none\" or \"tanh\", got \"fast\""},
+      {"elu alpha NaN", [&] { elu(x, kNaN); }, Throws::invalid_argument,
+       "elu: alpha must be finite, got nan"},
+      {"hardtanh min NaN", [&] { hardtanh(x, kNaN, 1); }, Throws::invalid_argument,
+       "hardtanh: min_val must not exceed max_val (nor be NaN), got nan and 1"},
+  });
+}

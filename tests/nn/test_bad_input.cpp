@@ -766,3 +766,79 @@ TEST_CASE("the Trainer refuses bad options and data and stops on a NaN loss",
     }
   }
 }
+
+TEST_CASE("normalization layers refuse wrong channel counts, ranks and one value per channel",
+          "[nn][normalization][errors]") {
+  nn::BatchNorm1d bn1(3);
+  nn::BatchNorm2d bn2(4);
+  nn::LayerNorm ln(Shape{3, 5});
+  nn::GroupNorm gn(2, 4);
+  check_bad_calls({
+      {"BatchNorm2d on 3 channels",
+       [&] {
+         bn2(ones({2, 3, 5, 5}));
+       },
+       Throws::invalid_argument,
+       "BatchNorm2d: input of shape (2, 3, 5, 5) has 3 channels, layer expects 4"},
+      {"BatchNorm2d on a 3-D input",
+       [&] {
+         bn2(ones({2, 4, 5}));
+       },
+       Throws::invalid_argument,
+       "BatchNorm2d: input of shape (2, 4, 5) has rank 3; expected (N, C, H, W)"},
+      {"BatchNorm1d on a 4-D input",
+       [&] {
+         bn1(ones({2, 3, 5, 5}));
+       },
+       Throws::invalid_argument,
+       "BatchNorm1d: input of shape (2, 3, 5, 5) has rank 4; expected (N, C) or (N, C, L)"},
+      {"BatchNorm1d training on a batch of one",
+       [&] {
+         bn1(ones({1, 3}));
+       },
+       Throws::invalid_argument,
+       "BatchNorm1d: expected more than 1 value per channel when training, got input of shape "
+       "(1, 3)"},
+      {"BatchNorm2d training on one 1x1 image",
+       [&] {
+         bn2(ones({1, 4, 1, 1}));
+       },
+       Throws::invalid_argument,
+       "BatchNorm2d: expected more than 1 value per channel when training, got input of shape "
+       "(1, 4, 1, 1)"},
+      {"BatchNorm1d float32 on float64",
+       [&] {
+         bn1(ones({2, 3}, float64));
+       },
+       Throws::invalid_argument, "BatchNorm1d: input is float64, layer is float32"},
+      {"BatchNorm1d with infinite momentum",
+       [&] { nn::BatchNorm1d(3, 1e-5, std::numeric_limits<double>::infinity()); },
+       Throws::invalid_argument, "BatchNorm1d: momentum must be finite, got inf"},
+      {"BatchNorm2d with no features", [&] { nn::BatchNorm2d(0); }, Throws::invalid_argument,
+       "BatchNorm2d: num_features must be positive"},
+      {"LayerNorm on the wrong trailing shape",
+       [&] {
+         ln(ones({2, 5, 3}));
+       },
+       Throws::invalid_argument,
+       "LayerNorm: input of shape (2, 5, 3) does not end in normalized_shape (3, 5)"},
+      {"LayerNorm with negative eps", [&] { nn::LayerNorm(3, -1.0); }, Throws::invalid_argument,
+       "LayerNorm: eps must be finite and non-negative, got -1"},
+      {"GroupNorm on 6 channels",
+       [&] {
+         gn(ones({2, 6, 3}));
+       },
+       Throws::invalid_argument,
+       "GroupNorm: input of shape (2, 6, 3) has 6 channels, layer expects 4"},
+      {"GroupNorm on a vector", [&] { gn(ones({4})); }, Throws::invalid_argument,
+       "GroupNorm: input of shape (4,) has rank 1; expected (N, C, ...) with rank at least 2"},
+      {"GroupNorm(3, 4)", [&] { nn::GroupNorm(3, 4); }, Throws::invalid_argument,
+       "GroupNorm: num_channels 4 must be a positive multiple of num_groups 3"},
+      {"GELU approximate 'fast'", [&] { nn::GELU("fast"); }, Throws::invalid_argument,
+       "GELU: approximate must be \"none\" or \"tanh\", got \"fast\""},
+      {"ELU alpha NaN", [&] { nn::ELU{kNaN}; }, Throws::invalid_argument,
+       "ELU: alpha must be finite, got nan"},
+      {"Hardtanh(1, -1)", [&] { nn::Hardtanh(1, -1); }, Throws::invalid_argument,
+       "Hardtanh: min_val must not exceed max_val (nor be NaN), got 1 and -1"},
+  });
+}
