@@ -2,8 +2,10 @@
 #pragma once
 
 #include "autograd/ops/activation.hpp"
+#include "autograd/ops/conv.hpp"
 #include "autograd/ops/elementwise.hpp"
 #include "autograd/ops/loss.hpp"
 #include "autograd/ops/matmul.hpp"
+#include "autograd/ops/pooling.hpp"
 #include "autograd/ops/reduction.hpp"
 #include "autograd/ops/shape_ops.hpp"
