@@ -1,11 +1,10 @@
 // Convolutions as im2col + gemm. Three ops, closed under differentiation, carry every order of
-// derivative (PyTorch's convolution_backward and its double backward say the same):
-//   y  = conv(x, w)                    backward: dx = conv_input_grad(dy, w), dw =
-//   conv_weight_grad(x, dy) dx = conv_input_grad(dy, w)        backward: d(dy) = conv(G, w), dw =
-//   conv_weight_grad(G, dy) dw = conv_weight_grad(x, dy)       backward: dx = conv_input_grad(dy,
-//   H), d(dy) = conv(x, H)
-// (each is bilinear, and <dy, conv(x, w)> = <conv_input_grad(dy, w), x> = <conv_weight_grad(x, dy),
-// w>). conv1d is conv2d on a height of one.
+// derivative (as PyTorch's convolution_backward and its double backward):
+//   y = conv(x, w):              dx = conv_input_grad(dy, w),  dw = conv_weight_grad(x, dy)
+//   dx = conv_input_grad(dy, w): d(dy) = conv(G, w),           dw = conv_weight_grad(G, dy)
+//   dw = conv_weight_grad(x, dy): dx = conv_input_grad(dy, H), d(dy) = conv(x, H)
+// Each is bilinear, and <dy, conv(x, w)> = <conv_input_grad(dy, w), x>
+// = <conv_weight_grad(x, dy), w>. conv1d is conv2d on a height of one.
 #include "autograd/ops/conv.hpp"
 
 #include <algorithm>

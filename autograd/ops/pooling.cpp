@@ -1,7 +1,7 @@
 // Pooling. Each kind is two linear ops that are each other's backward, so every order of
 // derivative is a pooling op again:
-//   max: y = gather(x, argmax)  <->  dx = scatter(dy, argmax)  (the indices are fixed by the
-//   forward) avg: y = A x (window means)  <->  dx = A^T dy
+//   max: y = gather(x, argmax)    <->  dx = scatter(dy, argmax), argmax fixed by the forward
+//   avg: y = A x (window means)   <->  dx = A^T dy
 // 1-D pooling is 2-D pooling on a height of one. Every plane (n, c) is pooled alone, so the ops
 // see x as (planes, H, W) whatever its rank.
 #include "autograd/ops/pooling.hpp"
