@@ -128,3 +128,30 @@ TEST_CASE("pooling layers and Unflatten compute their ops", "[nn][conv]") {
   CHECK(nn::Unflatten(-1, {5, 1})(x).shape() == Shape{2, 3, 6, 5, 1});
   CHECK(nn::Unflatten(1, {3, 1})(x.reshape({2, 3, 30})).shape() == Shape{2, 3, 1, 30});
 }
+
+TEST_CASE("a CNN takes the same SGD steps fused into backward as after it", "[nn][conv]") {
+  const auto train = [](bool fused) {
+    Generator generator(4);
+    nn::Sequential net{
+        std::make_shared<nn::Conv2d>(2, 3, 3, 1, 1, 1, 1, true, generator, float64),
+        std::make_shared<nn::ReLU>(), std::make_shared<nn::MaxPool2d>(2),
+        std::make_shared<nn::Flatten>(),
+        std::make_shared<nn::Linear>(12, 2, true, nn::Init::pytorch_default, generator, float64)};
+    const Tensor x = randn({4, 2, 4, 4}, generator, float64);
+    const Tensor y(xt::xarray<double>{0, 1, 1, 0});
+    optim::SGD sgd(net.parameters(), 0.1);
+    if (fused) sgd.fuse_into_backward();
+    for (int step = 0; step < 3; ++step) {
+      sgd.zero_grad();
+      cross_entropy(net(x), y).backward();
+      sgd.step();
+    }
+    std::vector<double> all;
+    for (const Tensor& p : net.parameters()) {
+      const std::vector<double> v = values(p);
+      all.insert(all.end(), v.begin(), v.end());
+    }
+    return all;
+  };
+  CHECK_THAT(train(true), Catch::Matchers::Approx(train(false)).margin(1e-14));
+}
