@@ -97,7 +97,7 @@ template <class T>
 void im2col(const T* x, const ConvGeometry& g, std::size_t ld, T* cols) {
   const std::size_t step = g.stride_w;
   for_each_patch_row(x, g, ld, cols, [&](T* out, const T* in, long x0, Range r) {
-    if (!in) {
+    if (!in || r.lo == r.hi) {  // a row of padding, or every tap of this row falls in it
       std::fill(out, out + g.ow, T(0));
       return;
     }
@@ -117,7 +117,7 @@ template <class T>
 void col2im(const T* cols, const ConvGeometry& g, std::size_t ld, T* dx) {
   const std::size_t step = g.stride_w;
   for_each_patch_row(dx, g, ld, cols, [&](const T* col, T* in, long x0, Range r) {
-    if (!in) return;
+    if (!in || r.lo == r.hi) return;
     T* dst = in + x0 + static_cast<long>(r.lo * step);
     for (std::size_t ox = r.lo; ox < r.hi; ++ox) dst[(ox - r.lo) * step] += col[ox];
   });
