@@ -23,6 +23,8 @@
 #include <utility>
 #include <vector>
 
+#include <xtensor-blas/xblas.hpp>
+
 #include "autograd/autograd.hpp"
 #include "nn/optim/sgd.hpp"
 
@@ -406,9 +408,14 @@ Result logreg(const Config& config) {
   return r;
 }
 
+// conv_digits and conv2d_large, written with the helpers above.
+#include "conv_workloads.hpp"
+
 const std::vector<std::pair<std::string, Result (*)(const Config&)>> kWorkloads{
-    {"op_overhead", op_overhead}, {"matmul_512", matmul_512}, {"mlp_small", mlp_small},
-    {"mlp_large", mlp_large},     {"linreg", linreg},         {"logreg", logreg}};
+    {"op_overhead", op_overhead}, {"matmul_512", matmul_512},
+    {"mlp_small", mlp_small},     {"mlp_large", mlp_large},
+    {"linreg", linreg},           {"logreg", logreg},
+    {"conv_digits", conv_digits}, {"conv2d_large", conv2d_large}};
 
 // ---- smoke checks: WORKLOADS.md's reference values and tolerances -----------------------------
 struct Reference {
@@ -431,6 +438,9 @@ const std::vector<Reference> kReferences{
     {"linreg", "final_loss", 0.009947855, true, 1e-4},
     {"logreg", "final_loss", 0.2217717, true, 1e-4},
     {"logreg", "final_acc", 0.90064, false, 2e-4},
+    {"conv_digits", "final_loss", 2.266037, true, 1e-3},  // docs/benchmarks.md, not WORKLOADS.md
+    {"conv_digits", "final_acc", 0.1296875, false, 5e-3},
+    {"conv2d_large", "dw_sum", -751470.8, true, 1e-3},
 };
 
 // Prints one line per check of `workload`; returns false if any is out of tolerance.

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "nn/activation.hpp"
+#include "nn/conv.hpp"
 #include "nn/data/csv.hpp"
 #include "nn/data/dataset.hpp"
 #include "nn/data/generators.hpp"
@@ -19,6 +20,8 @@
 #include "nn/optim/optimizer.hpp"
 #include "nn/optim/rmsprop.hpp"
 #include "nn/optim/sgd.hpp"
+#include "nn/pooling.hpp"
 #include "nn/sequential.hpp"
 #include "nn/serialize.hpp"
 #include "nn/trainer.hpp"
+#include "nn/unflatten.hpp"

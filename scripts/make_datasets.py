@@ -7,6 +7,7 @@ Each becomes a CSV with a header row, the target in the last column:
   breast_cancer.csv  569 x 30 features, target: 1 = benign, 0 = malignant (binary)
   iris.csv           150 x 4 features, target: species 0, 1, 2 (multiclass)
   wine.csv           178 x 13 features, target: cultivar 0, 1, 2 (multiclass)
+  digits.csv         1797 x 64 features (8x8 images, row-major, values 0-16), target: digit 0-9
 The diabetes features are the raw (unscaled) measurements, not sklearn's mean-centred version.
 """
 import csv
@@ -42,7 +43,14 @@ def main():
                                      "petal_width"], "species", number)
     w = datasets.load_wine()
     write("wine", w.data, w.target, w.feature_names, "cultivar", number)
+    write_digits()
     print(f"scikit-learn {sklearn.__version__}")
+
+
+def write_digits():
+    """The 8x8 handwritten digits: 64 pixel counts 0-16 per image, row by row (pixel_R_C)."""
+    d = datasets.load_digits()
+    write("digits", d.data, d.target, d.feature_names, "digit", number)
 
 
 if __name__ == "__main__":

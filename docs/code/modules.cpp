@@ -179,3 +179,39 @@ TEST_CASE("modules name themselves in their errors", "[docs][modules]") {
   CHECK_THROWS_WITH(bare(ones({1})), "Module: this module has no forward(Tensor); override it");
   // [end]
 }
+
+TEST_CASE("convolution and pooling layers build a CNN", "[docs][modules]") {
+  manual_seed(0);
+  // [snippet: cnn]
+  nn::Sequential cnn{
+      std::make_shared<nn::Unflatten>(1, std::vector<std::size_t>{1, 8, 8}),  // (N, 1, 8, 8)
+      std::make_shared<nn::Conv2d>(1, 16, 3, /*stride=*/1, /*padding=*/1),    // (N, 16, 8, 8)
+      std::make_shared<nn::ReLU>(),
+      std::make_shared<nn::MaxPool2d>(2),                  // (N, 16, 4, 4)
+      std::make_shared<nn::Conv2d>(16, 32, 3, 1, "same"),  // (N, 32, 4, 4)
+      std::make_shared<nn::ReLU>(),
+      std::make_shared<nn::AdaptiveAvgPool2d>(1),  // (N, 32, 1, 1)
+      std::make_shared<nn::Flatten>(),             // (N, 32)
+      std::make_shared<nn::Linear>(32, 10)};
+  CHECK(cnn(zeros({5, 64})).shape() == Shape{5, 10});
+  // PyTorch's names and shapes: weight (out_channels, in_channels / groups, kH, kW), bias
+  CHECK(cnn.named_parameters()[0].first == "1.weight");
+  CHECK(cnn.named_parameters()[0].second.shape() == Shape{16, 1, 3, 3});
+  CHECK(cnn[1]->repr() ==
+        "Conv2d(in_channels=1, out_channels=16, kernel_size=(3, 3), stride=(1, 1), "
+        "padding=(1, 1))");
+  // [end]
+}
+
+TEST_CASE("the convolution and pooling ops take PyTorch's arguments", "[docs][modules]") {
+  // [snippet: conv-ops]
+  Tensor x = randn({2, 3, 9, 9});
+  Tensor w = randn({6, 3, 3, 3}, default_generator(), float32);
+  CHECK(conv2d(x, w, Tensor(), /*stride=*/2, /*padding=*/1).shape() == Shape{2, 6, 5, 5});
+  CHECK(conv2d(x, w, Tensor(), {1, 2}, {0, 1}).shape() == Shape{2, 6, 7, 5});  // per axis
+  CHECK(conv1d(randn({2, 3, 9}), randn({4, 3, 2}), Tensor(), 1, "same").shape() == Shape{2, 4, 9});
+  auto [pooled, indices] = max_pool2d_with_indices(x, 3);  // indices: y * 9 + x in each plane
+  CHECK(pooled.shape() == Shape{2, 3, 3, 3});
+  CHECK(avg_pool2d(x, 2, 1).shape() == Shape{2, 3, 8, 8});
+  // [end]
+}

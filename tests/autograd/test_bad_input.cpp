@@ -426,5 +426,122 @@ TEST_CASE("normalization ops and the new activations refuse bad shapes and argum
        "elu: alpha must be finite, got nan"},
       {"hardtanh min NaN", [&] { hardtanh(x, kNaN, 1); }, Throws::invalid_argument,
        "hardtanh: min_val must not exceed max_val (nor be NaN), got nan and 1"},
+TEST_CASE("convolutions and pooling refuse bad geometry by name, with the shapes",
+          "[autograd][conv][pooling][errors]") {
+  const Tensor x = zeros({2, 3, 5, 5});
+  const Tensor w = zeros({4, 3, 3, 3});
+  const Tensor x1 = zeros({2, 3, 7});
+  check_bad_calls({
+      {"conv2d with a weight for another channel count",
+       [&] {
+         conv2d(x, zeros({4, 2, 3, 3}));
+       },
+       Throws::invalid_argument,
+       "conv2d: input (2, 3, 5, 5) has 3 channels; weight (4, 2, 3, 3) with groups 1 expects 2"},
+      {"conv2d on an input of rank 2",
+       [&] {
+         conv2d(zeros({5, 5}), w);
+       },
+       Throws::invalid_argument,
+       "conv2d: expected input of rank 4 (N, C, H, W) or 3 (C, H, W); got (5, 5)"},
+      {"conv2d with a weight of rank 3",
+       [&] {
+         conv2d(x, zeros({4, 3, 3}));
+       },
+       Throws::invalid_argument, "conv2d: expected weight of rank 4"},
+      {"conv2d with a kernel larger than the padded input",
+       [&] {
+         conv2d(x, zeros({4, 3, 7, 7}));
+       },
+       Throws::invalid_argument,
+       "conv2d: kernel (7, 7) with dilation (1, 1) spans (7, 7), larger than the padded input "
+       "(5, 5) (input (2, 3, 5, 5), padding (0, 0))"},
+      {"conv2d with a dilated kernel larger than the padded input",
+       [&] { conv2d(x, w, Tensor(), 1, 1, 4); }, Throws::invalid_argument,
+       "spans (9, 9), larger than the padded input (7, 7)"},
+      {"conv2d with stride 0",
+       [&] {
+         conv2d(x, w, Tensor(), {0, 1});
+       },
+       Throws::invalid_argument, "conv2d: stride must be positive; got (0, 1)"},
+      {"conv2d with a negative stride", [&] { conv2d(x, w, Tensor(), -2); },
+       Throws::invalid_argument, "conv2d: stride must be positive; got (-2, -2)"},
+      {"conv2d with a negative padding", [&] { conv2d(x, w, Tensor(), 1, -1); },
+       Throws::invalid_argument, "conv2d: padding must be non-negative; got (-1, -1)"},
+      {"conv2d with padding same and stride 2", [&] { conv2d(x, w, Tensor(), 2, "same"); },
+       Throws::invalid_argument, "conv2d: padding \"same\" needs stride 1; got stride (2, 2)"},
+      {"conv2d with an unknown padding mode", [&] { conv2d(x, w, Tensor(), 1, "full"); },
+       Throws::invalid_argument, "conv2d: padding must be \"same\", \"valid\" or sizes"},
+      {"conv2d with groups that do not divide the channels",
+       [&] {
+         conv2d(x, zeros({4, 1, 3, 3}), Tensor(), 1, 0, 1, 2);
+       },
+       Throws::invalid_argument,
+       "conv2d: input (2, 3, 5, 5) has 3 channels; weight (4, 1, 3, 3) with groups 2 expects 2"},
+      {"conv2d with zero groups", [&] { conv2d(x, w, Tensor(), 1, 0, 1, 0); },
+       Throws::invalid_argument, "conv2d: groups must be positive; got 0"},
+      {"conv2d with a bias of the wrong length", [&] { conv2d(x, w, zeros({3})); },
+       Throws::invalid_argument, "conv2d: bias (3,) should be (4,)"},
+      {"conv2d with mixed dtypes",
+       [&] {
+         conv2d(x, zeros({4, 3, 3, 3}, float64));
+       },
+       Throws::invalid_argument, "conv2d: dtype mismatch: float32 and float64"},
+      {"conv1d with a weight for another channel count",
+       [&] {
+         conv1d(x1, zeros({2, 4, 3}));
+       },
+       Throws::invalid_argument,
+       "conv1d: input (2, 3, 7) has 3 channels; weight (2, 4, 3) with groups 1 expects 4"},
+      {"conv1d with a kernel larger than the padded input",
+       [&] {
+         conv1d(x1, zeros({2, 3, 9}), Tensor(), 1, 0);
+       },
+       Throws::invalid_argument,
+       "conv1d: kernel 9 with dilation 1 spans 9, larger than the padded input 7"},
+      {"conv1d with stride 0",
+       [&] {
+         conv1d(x1, zeros({2, 3, 3}), Tensor(), 0);
+       },
+       Throws::invalid_argument, "conv1d: stride must be positive; got 0"},
+      {"conv1d on an input of rank 4",
+       [&] {
+         conv1d(x, zeros({2, 3, 3}));
+       },
+       Throws::invalid_argument, "conv1d: expected input of rank 3 (N, C, L) or 2 (C, L)"},
+      {"max_pool2d on an input of rank 2",
+       [&] {
+         max_pool2d(zeros({4, 4}), 2);
+       },
+       Throws::invalid_argument,
+       "max_pool2d: expected input of rank 4 (N, C, H, W) or 3 (C, H, W); got (4, 4)"},
+      {"max_pool2d with a kernel larger than the padded input", [&] { max_pool2d(x, 6); },
+       Throws::invalid_argument,
+       "max_pool2d: kernel (6, 6) with dilation (1, 1) spans (6, 6), larger than the padded input "
+       "(5, 5)"},
+      {"max_pool2d with stride 0", [&] { max_pool2d(x, 2, 0); }, Throws::invalid_argument,
+       "max_pool2d: stride must be positive; got (0, 0)"},
+      {"max_pool2d with padding above half the kernel", [&] { max_pool2d(x, 2, 2, 2); },
+       Throws::invalid_argument,
+       "max_pool2d: padding must be between 0 and half the kernel size (2, 2); got (2, 2)"},
+      {"max_pool1d with a negative stride", [&] { max_pool1d(x1, 2, -1); },
+       Throws::invalid_argument, "max_pool1d: stride must be positive; got -1"},
+      {"avg_pool2d with a zero kernel",
+       [&] {
+         avg_pool2d(x, {0, 2});
+       },
+       Throws::invalid_argument, "avg_pool2d: kernel_size must be positive; got (0, 2)"},
+      {"avg_pool1d with a kernel larger than the input", [&] { avg_pool1d(x1, 8); },
+       Throws::invalid_argument, "avg_pool1d: kernel 8 with dilation 1 spans 8"},
+      {"adaptive_avg_pool2d to a zero size",
+       [&] {
+         adaptive_avg_pool2d(x, {0, 1});
+       },
+       Throws::invalid_argument, "adaptive_avg_pool2d: output_size must be positive; got (0, 1)"},
+      {"adaptive_avg_pool2d on an input of rank 5",
+       [&] {
+         adaptive_avg_pool2d(zeros({1, 1, 1, 2, 2}), 1);
+       },
+       Throws::invalid_argument, "adaptive_avg_pool2d: expected input of rank 4"},
   });
 }

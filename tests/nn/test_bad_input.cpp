@@ -840,5 +840,85 @@ TEST_CASE("normalization layers refuse wrong channel counts, ranks and one value
        "ELU: alpha must be finite, got nan"},
       {"Hardtanh(1, -1)", [&] { nn::Hardtanh(1, -1); }, Throws::invalid_argument,
        "Hardtanh: min_val must not exceed max_val (nor be NaN), got 1 and -1"},
+TEST_CASE("image layers refuse bad input by name, with the shapes", "[nn][conv][errors]") {
+  nn::Conv2d conv(1, 4, 3);
+  nn::Conv1d conv1(2, 4, 3);
+  nn::MaxPool2d pool(2);
+  check_bad_calls({
+      {"Conv2d given 3 channels",
+       [&] {
+         conv(zeros({8, 3, 8, 8}));
+       },
+       Throws::invalid_argument, "Conv2d: input (8, 3, 8, 8) has 3 channels, layer expects 1"},
+      {"Conv2d given an input of rank 2",
+       [&] {
+         conv(zeros({8, 64}));
+       },
+       Throws::invalid_argument,
+       "Conv2d: input (8, 64) has rank 2; the layer takes (N, 1, H, W) or (1, H, W)"},
+      {"Conv2d given an image smaller than its kernel",
+       [&] {
+         conv(zeros({8, 1, 2, 8}));
+       },
+       Throws::invalid_argument,
+       "Conv2d: conv2d: kernel (3, 3) with dilation (1, 1) spans (3, 3), larger than the padded "
+       "input (2, 8)"},
+      {"Conv2d given float64",
+       [&] {
+         conv(zeros({1, 1, 4, 4}, float64));
+       },
+       Throws::invalid_argument, "Conv2d: input is float64, layer is float32"},
+      {"Conv2d with stride 0", [] { nn::Conv2d(1, 4, 3, 0); }, Throws::invalid_argument,
+       "Conv2d: stride must be positive"},
+      {"Conv2d with a negative stride",
+       [] {
+         nn::Conv2d(1, 4, 3, {1, -1});
+       },
+       Throws::invalid_argument, "Conv2d: stride must be positive"},
+      {"Conv2d with zero output channels", [] { nn::Conv2d(1, 0, 3); }, Throws::invalid_argument,
+       "Conv2d: need at least one input and one output channel; got 1 -> 0"},
+      {"Conv2d with groups that do not divide the channels",
+       [] { nn::Conv2d(3, 4, 3, 1, 0, 1, 2); }, Throws::invalid_argument,
+       "Conv2d: groups 2 must be positive and divide in_channels 3 and out_channels 4"},
+      {"Conv2d with padding same and stride 2", [] { nn::Conv2d(1, 4, 3, 2, "same"); },
+       Throws::invalid_argument, "Conv2d: padding \"same\" needs stride 1"},
+      {"Conv1d given 3 channels",
+       [&] {
+         conv1(zeros({2, 3, 9}));
+       },
+       Throws::invalid_argument, "Conv1d: input (2, 3, 9) has 3 channels, layer expects 2"},
+      {"Conv1d given an input of rank 4",
+       [&] {
+         conv1(zeros({2, 2, 3, 9}));
+       },
+       Throws::invalid_argument, "Conv1d: input (2, 2, 3, 9) has rank 4"},
+      {"MaxPool2d given an input of rank 2",
+       [&] {
+         pool(zeros({4, 4}));
+       },
+       Throws::invalid_argument, "MaxPool2d: max_pool2d: expected input of rank 4"},
+      {"MaxPool2d given an image smaller than its window",
+       [&] {
+         pool(zeros({1, 1, 1, 4}));
+       },
+       Throws::invalid_argument,
+       "MaxPool2d: max_pool2d: kernel (2, 2) with dilation (1, 1) spans (2, 2)"},
+      {"MaxPool2d with stride 0", [] { nn::MaxPool2d(2, 0); }, Throws::invalid_argument,
+       "MaxPool2d: stride must be positive; got 0"},
+      {"AvgPool2d with padding above half the kernel", [] { nn::AvgPool2d(2, 2, 2); },
+       Throws::invalid_argument, "AvgPool2d: padding must be between 0 and half the kernel size"},
+      {"AdaptiveAvgPool2d to zero", [] { nn::AdaptiveAvgPool2d(0); }, Throws::invalid_argument,
+       "AdaptiveAvgPool2d: output_size must be positive; got (0, 0)"},
+      {"Unflatten into sizes of another product",
+       [] {
+         nn::Unflatten(1, {3, 3})(zeros({2, 8}));
+       },
+       Throws::invalid_argument,
+       "Unflatten: input (2, 8) has extent 8 along dim 1, unflattened_size (3, 3) holds 9"},
+      {"Unflatten of an axis out of range",
+       [] {
+         nn::Unflatten(2, {2})(zeros({2, 8}));
+       },
+       Throws::invalid_argument, "Unflatten: dim 2 out of range for input (2, 8)"},
   });
 }

@@ -1,0 +1,309 @@
+// Convolutions as im2col + gemm. Three ops, closed under differentiation, carry every order of
+// derivative (as PyTorch's convolution_backward and its double backward):
+//   y = conv(x, w):              dx = conv_input_grad(dy, w),  dw = conv_weight_grad(x, dy)
+//   dx = conv_input_grad(dy, w): d(dy) = conv(G, w),           dw = conv_weight_grad(G, dy)
+//   dw = conv_weight_grad(x, dy): dx = conv_input_grad(dy, H), d(dy) = conv(x, H)
+// Each is bilinear, and <dy, conv(x, w)> = <conv_input_grad(dy, w), x>
+// = <conv_weight_grad(x, dy), w>. conv1d is conv2d on a height of one.
+#include "autograd/ops/conv.hpp"
+
+#include <algorithm>
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <xtensor-blas/xblas.hpp>
+
+#include "autograd/node.hpp"
+#include "autograd/ops/conv_geometry.hpp"
+#include "autograd/ops/kernels.hpp"
+#include "autograd/ops/reduction.hpp"
+#include "autograd/ops/shape_ops.hpp"
+
+namespace xgrad {
+
+namespace {
+
+using detail::ConvGeometry;
+
+// C[m, n] = beta C + op(A)[m, k] @ op(B)[k, n] on row-major blocks with leading dimensions.
+template <class T>
+void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const T* a,
+          std::size_t lda, const T* b, std::size_t ldb, T beta, T* c, std::size_t ldc) {
+  using cxxblas::StorageOrder;
+  using cxxblas::Transpose;
+  using Index = xt::blas_index_t;
+  if (m == 0 || n == 0) return;
+  const auto i = [](std::size_t v) { return static_cast<Index>(v); };
+  const auto trans = [](bool t) { return t ? Transpose::Trans : Transpose::NoTrans; };
+  cxxblas::gemm<Index>(StorageOrder::RowMajor, trans(ta), trans(tb), i(m), i(n), i(k), T(1), a,
+                       i(lda), b, i(ldb), beta, c, i(ldc));
+}
+
+// Scratch buffers reused across calls on this thread: the columns and a staged block of outputs.
+template <class T>
+std::vector<T>& scratch(int which) {
+  thread_local std::vector<T> buffers[2];
+  return buffers[which];
+}
+
+// Samples per gemm: enough that one product has about 2048 columns, so small images (8x8) do not
+// pay a BLAS call per sample; large ones run one sample at a time with no staging copy.
+std::size_t block_size(const ConvGeometry& g) {
+  return std::max<std::size_t>(1, std::min(g.n, 2048 / g.out_plane()));
+}
+
+// The outputs [lo, hi) of `count` whose input x0 + o * step lies inside [0, extent).
+struct Range {
+  std::size_t lo, hi;
+};
+Range valid_range(long x0, std::size_t step, std::size_t extent, std::size_t count) {
+  const long s = static_cast<long>(step), e = static_cast<long>(extent);
+  const long lo = x0 >= 0 ? 0 : (-x0 + s - 1) / s;
+  const long hi = x0 >= e ? 0 : (e - x0 + s - 1) / s;
+  const auto clip = [count](long v) {
+    return static_cast<std::size_t>(std::clamp<long>(v, 0, static_cast<long>(count)));
+  };
+  const std::size_t l = clip(lo), h = clip(hi);
+  return {l, std::max(l, h)};
+}
+
+// Visits the (row of the columns, output row oy) pairs of one sample's im2col matrix: for each,
+// f(column segment of ow outputs, input row or null when it is padding, x0, ow range inside).
+// cols rows are (channel, i, j), columns (oy, ox); ld is the distance between rows.
+template <class T, class X, class F>
+void for_each_patch_row(X* x, const ConvGeometry& g, std::size_t ld, T* cols, F f) {
+  for (std::size_t ci = 0; ci < g.c; ++ci) {
+    X* plane = x + ci * g.h * g.w;
+    for (std::size_t i = 0; i < g.kh; ++i) {
+      for (std::size_t j = 0; j < g.kw; ++j) {
+        T* row = cols + ((ci * g.kh + i) * g.kw + j) * ld;
+        const long x0 = static_cast<long>(j * g.dil_w) - static_cast<long>(g.pad_w);
+        const Range r = valid_range(x0, g.stride_w, g.w, g.ow);
+        for (std::size_t oy = 0; oy < g.oh; ++oy) {
+          const long iy =
+              static_cast<long>(oy * g.stride_h + i * g.dil_h) - static_cast<long>(g.pad_h);
+          X* in = iy < 0 || iy >= static_cast<long>(g.h) ? nullptr : plane + iy * g.w;
+          f(row + oy * g.ow, in, x0, r);
+        }
+      }
+    }
+  }
+}
+
+// cols[(c, i, j), (oy, ox)] = x[c, oy s + i d - p, ox s + j d - p], 0 in the padding.
+template <class T>
+void im2col(const T* x, const ConvGeometry& g, std::size_t ld, T* cols) {
+  const std::size_t step = g.stride_w;
+  for_each_patch_row(x, g, ld, cols, [&](T* out, const T* in, long x0, Range r) {
+    if (!in || r.lo == r.hi) {  // a row of padding, or every tap of this row falls in it
+      std::fill(out, out + g.ow, T(0));
+      return;
+    }
+    std::fill(out, out + r.lo, T(0));
+    const T* src = in + x0 + static_cast<long>(r.lo * step);
+    if (step == 1) {
+      std::copy(src, src + (r.hi - r.lo), out + r.lo);
+    } else {
+      for (std::size_t ox = r.lo; ox < r.hi; ++ox) out[ox] = src[(ox - r.lo) * step];
+    }
+    std::fill(out + r.hi, out + g.ow, T(0));
+  });
+}
+
+// The adjoint of im2col: dx[c, y, x] += every column entry that was read from it.
+template <class T>
+void col2im(const T* cols, const ConvGeometry& g, std::size_t ld, T* dx) {
+  const std::size_t step = g.stride_w;
+  for_each_patch_row(dx, g, ld, cols, [&](const T* col, T* in, long x0, Range r) {
+    if (!in || r.lo == r.hi) return;
+    T* dst = in + x0 + static_cast<long>(r.lo * step);
+    for (std::size_t ox = r.lo; ox < r.hi; ++ox) dst[(ox - r.lo) * step] += col[ox];
+  });
+}
+
+// Between the layout of a block of b samples (b, o, ohw) and a gemm's (o, b ohw).
+template <class T>
+void stage(const T* samples, std::size_t b, std::size_t o, std::size_t ohw, T* staged) {
+  for (std::size_t s = 0; s < b; ++s)
+    for (std::size_t oc = 0; oc < o; ++oc)
+      std::copy_n(samples + (s * o + oc) * ohw, ohw, staged + oc * b * ohw + s * ohw);
+}
+template <class T>
+void unstage(const T* staged, std::size_t b, std::size_t o, std::size_t ohw, T* samples) {
+  for (std::size_t s = 0; s < b; ++s)
+    for (std::size_t oc = 0; oc < o; ++oc)
+      std::copy_n(staged + oc * b * ohw + s * ohw, ohw, samples + (s * o + oc) * ohw);
+}
+
+// y (n, o, ohw) = bias + W (o, ckk) @ im2col(x), one gemm per group and block of samples.
+template <class T>
+void conv_values(const T* x, const T* w, const T* bias, const ConvGeometry& g, T* y) {
+  const std::size_t ohw = g.out_plane(), og = g.o / g.groups, ckk = g.ckk(), block = block_size(g);
+  std::vector<T>& cols = scratch<T>(0);
+  std::vector<T>& staged = scratch<T>(1);
+  cols.resize(g.groups * ckk * block * ohw);
+  if (block > 1) staged.resize(g.o * block * ohw);
+  for (std::size_t n0 = 0; n0 < g.n; n0 += block) {
+    const std::size_t b = std::min(block, g.n - n0), ld = b * ohw;
+    for (std::size_t s = 0; s < b; ++s) {
+      im2col(x + (n0 + s) * g.c * g.h * g.w, g, ld, cols.data() + s * ohw);
+    }
+    T* out = b == 1 ? y + n0 * g.o * ohw : staged.data();  // [o, ld]
+    if (bias) {
+      for (std::size_t oc = 0; oc < g.o; ++oc) std::fill_n(out + oc * ld, ld, bias[oc]);
+    }
+    for (std::size_t gi = 0; gi < g.groups; ++gi) {
+      // out[og, ld] (+)= W_g[og, ckk] @ cols_g[ckk, ld]
+      gemm(false, false, og, ld, ckk, w + gi * og * ckk, ckk, cols.data() + gi * ckk * ld, ld,
+           bias ? T(1) : T(0), out + gi * og * ld, ld);
+    }
+    if (b > 1) unstage(out, b, g.o, ohw, y + n0 * g.o * ohw);
+  }
+}
+
+// dx (n, c, h, w) = col2im(W^T (ckk, o) @ dy), per group and block.
+template <class T>
+void input_grad_values(const T* dy, const T* w, const ConvGeometry& g, T* dx) {
+  const std::size_t ohw = g.out_plane(), og = g.o / g.groups, ckk = g.ckk(), block = block_size(g);
+  std::vector<T>& cols = scratch<T>(0);
+  std::vector<T>& staged = scratch<T>(1);
+  cols.resize(g.groups * ckk * block * ohw);
+  if (block > 1) staged.resize(g.o * block * ohw);
+  std::fill_n(dx, g.n * g.c * g.h * g.w, T(0));
+  for (std::size_t n0 = 0; n0 < g.n; n0 += block) {
+    const std::size_t b = std::min(block, g.n - n0), ld = b * ohw;
+    const T* d = dy + n0 * g.o * ohw;
+    if (b > 1) {
+      stage(d, b, g.o, ohw, staged.data());
+      d = staged.data();
+    }
+    for (std::size_t gi = 0; gi < g.groups; ++gi) {
+      // cols_g[ckk, ld] = W_g[og, ckk]^T @ dy_g[og, ld]
+      gemm(true, false, ckk, ld, og, w + gi * og * ckk, ckk, d + gi * og * ld, ld, T(0),
+           cols.data() + gi * ckk * ld, ld);
+    }
+    for (std::size_t s = 0; s < b; ++s) {
+      col2im(cols.data() + s * ohw, g, ld, dx + (n0 + s) * g.c * g.h * g.w);
+    }
+  }
+}
+
+// dw (o, ckk) = sum over samples of dy (o, ohw) @ im2col(x)^T, accumulated by the gemm (beta 1).
+template <class T>
+void weight_grad_values(const T* x, const T* dy, const ConvGeometry& g, T* dw) {
+  const std::size_t ohw = g.out_plane(), og = g.o / g.groups, ckk = g.ckk(), block = block_size(g);
+  std::vector<T>& cols = scratch<T>(0);
+  std::vector<T>& staged = scratch<T>(1);
+  cols.resize(g.groups * ckk * block * ohw);
+  if (block > 1) staged.resize(g.o * block * ohw);
+  std::fill_n(dw, g.o * ckk, T(0));
+  for (std::size_t n0 = 0; n0 < g.n; n0 += block) {
+    const std::size_t b = std::min(block, g.n - n0), ld = b * ohw;
+    for (std::size_t s = 0; s < b; ++s) {
+      im2col(x + (n0 + s) * g.c * g.h * g.w, g, ld, cols.data() + s * ohw);
+    }
+    const T* d = dy + n0 * g.o * ohw;
+    if (b > 1) {
+      stage(d, b, g.o, ohw, staged.data());
+      d = staged.data();
+    }
+    for (std::size_t gi = 0; gi < g.groups; ++gi) {
+      // dW_g[og, ckk] += dy_g[og, ld] @ cols_g[ckk, ld]^T
+      gemm(false, true, og, ckk, ld, d + gi * og * ld, ld, cols.data() + gi * ckk * ld, ld, T(1),
+           dw + gi * og * ckk, ckk);
+    }
+  }
+}
+
+Tensor conv_input_grad(const Tensor& dy, const Tensor& w, const ConvGeometry& g);
+Tensor conv_weight_grad(const Tensor& x, const Tensor& dy, const ConvGeometry& g);
+
+bool needs_grad(const Tensor& t) {
+  return t.defined() && t.requires_grad();
+}
+
+// y = conv(x, w) + b, b optional.
+Tensor conv(const Tensor& x, const Tensor& w, const Tensor& b, const ConvGeometry& g) {
+  Tensor y = dispatch(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    Tensor out = kernels::empty<T>(g.output_shape());
+    conv_values(kernels::values<T>(x), kernels::values<T>(w),
+                b.defined() ? kernels::values<T>(b) : nullptr, g, kernels::values<T>(out));
+    return out;
+  });
+  return record("conv2d", y, {x, w, b}, [x, w, b, g](const Tensor& dy) {
+    Tensor dx = needs_grad(x) ? conv_input_grad(dy, w, g) : Tensor();
+    Tensor dw = needs_grad(w) ? conv_weight_grad(x, dy, g) : Tensor();
+    Tensor db = needs_grad(b) ? sum(dy, {0, 2, 3}) : Tensor();  // d/db: dy summed over n, y, x
+    return Gradients{dx, dw, db};
+  });
+}
+
+Tensor conv_input_grad(const Tensor& dy, const Tensor& w, const ConvGeometry& g) {
+  Tensor dx = dispatch(dy.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    Tensor out = kernels::empty<T>(g.input_shape());
+    input_grad_values(kernels::values<T>(dy), kernels::values<T>(w), g, kernels::values<T>(out));
+    return out;
+  });
+  return record("conv2d_input_grad", dx, {dy, w}, [dy, w, g](const Tensor& grad) {
+    // Linear in dy and in w: d(dy) = conv(G, w), dw = conv_weight_grad(G, dy)
+    Tensor ddy = needs_grad(dy) ? conv(grad, w, Tensor(), g) : Tensor();
+    Tensor dw = needs_grad(w) ? conv_weight_grad(grad, dy, g) : Tensor();
+    return Gradients{ddy, dw};
+  });
+}
+
+Tensor conv_weight_grad(const Tensor& x, const Tensor& dy, const ConvGeometry& g) {
+  Tensor dw = dispatch(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    Tensor out = kernels::empty<T>(g.weight_shape());
+    weight_grad_values(kernels::values<T>(x), kernels::values<T>(dy), g, kernels::values<T>(out));
+    return out;
+  });
+  return record("conv2d_weight_grad", dw, {x, dy}, [x, dy, g](const Tensor& grad) {
+    // Linear in x and in dy: dx = conv_input_grad(dy, H), d(dy) = conv(x, H)
+    Tensor dx = needs_grad(x) ? conv_input_grad(dy, grad, g) : Tensor();
+    Tensor ddy = needs_grad(dy) ? conv(x, grad, Tensor(), g) : Tensor();
+    return Gradients{dx, ddy};
+  });
+}
+
+}  // namespace
+
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Size2 stride,
+              Padding padding, Size2 dilation, int groups) {
+  const detail::ConvArguments args{"conv2d",
+                                   2,
+                                   {stride.h, stride.w},
+                                   {padding.h, padding.w},
+                                   padding.mode,
+                                   {dilation.h, dilation.w},
+                                   groups};
+  const ConvGeometry g = detail::conv_geometry(args, x, weight, bias);
+  if (x.dim() == 3) {  // one sample (C, H, W)
+    const Tensor y = conv(reshape(x, Shape{1, g.c, g.h, g.w}), weight, bias, g);
+    return reshape(y, Shape{g.o, g.oh, g.ow});
+  }
+  return conv(x, weight, bias, g);
+}
+
+Tensor conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias, int stride,
+              Padding padding, int dilation, int groups) {
+  if (padding.mode.empty() && padding.h != padding.w) {
+    throw std::invalid_argument("conv1d: padding has one size; got (" + std::to_string(padding.h) +
+                                ", " + std::to_string(padding.w) + ")");
+  }
+  const detail::ConvArguments args{"conv1d",      1,     {1, stride}, {0, padding.w}, padding.mode,
+                                   {1, dilation}, groups};
+  const ConvGeometry g = detail::conv_geometry(args, x, weight, bias);
+  // (N, C, L) as (N, C, 1, L) and the weight (O, C / groups, k) as (O, C / groups, 1, k)
+  const Tensor x4 = reshape(x, Shape{g.n, g.c, 1, g.w});
+  const Tensor w4 = reshape(weight, Shape{g.o, g.c / g.groups, 1, g.kw});
+  const Tensor y = conv(x4, w4, bias, g);
+  return x.dim() == 2 ? reshape(y, Shape{g.o, g.ow}) : reshape(y, Shape{g.n, g.o, g.ow});
+}
+
+}  // namespace xgrad
