@@ -2,11 +2,13 @@
 #pragma once
 
 #include "nn/activation.hpp"
+#include "nn/attention.hpp"
 #include "nn/data/csv.hpp"
 #include "nn/data/dataset.hpp"
 #include "nn/data/generators.hpp"
 #include "nn/data/preprocessing.hpp"
 #include "nn/dropout.hpp"
+#include "nn/embedding.hpp"
 #include "nn/init.hpp"
 #include "nn/linear.hpp"
 #include "nn/loss.hpp"
@@ -18,6 +20,7 @@
 #include "nn/optim/optimizer.hpp"
 #include "nn/optim/rmsprop.hpp"
 #include "nn/optim/sgd.hpp"
+#include "nn/recurrent.hpp"
 #include "nn/sequential.hpp"
 #include "nn/serialize.hpp"
 #include "nn/trainer.hpp"
