@@ -23,6 +23,7 @@ run logistic_regression
 run mlp_classification
 run mlp_regression
 run custom_model
+run time_series
 
 echo
 echo "Done. Pictures are in $(pwd)/$out:"
