@@ -24,6 +24,7 @@ run mlp_classification
 run mlp_regression
 run custom_model
 run time_series
+run word_embeddings
 
 echo
 echo "Done. Pictures are in $(pwd)/$out:"
