@@ -27,6 +27,7 @@
 
 #include "autograd/autograd.hpp"
 #include "nn/optim/sgd.hpp"
+#include "nn/recurrent.hpp"
 
 namespace {
 
@@ -45,6 +46,9 @@ constexpr std::size_t kLargeBatch = 256, kLargePool = 2560, kLargeSteps = 50;
 constexpr double kLargeLr = 0.01;
 constexpr std::size_t kRegN = 100000, kRegD = 20, kRegEpochs = 1000;
 constexpr double kLinLr = 0.1, kLogLr = 0.5;
+// lstm_seq (docs/benchmarks.md): one LSTM layer over (T, B, I), MSE of the last step's h.
+constexpr std::size_t kSeqT = 64, kSeqB = 32, kSeqI = 16, kSeqH = 128, kSeqSteps = 20;
+constexpr double kSeqLr = 0.5;
 
 // ---- data: float64 from the splitmix64 streams, rounded once to float32 ------------------------
 // The first n draws of stream `seed`, each mapped by f (uniform or normal draws, as f chooses).
@@ -411,11 +415,50 @@ Result logreg(const Config& config) {
 // conv_digits and conv2d_large, written with the helpers above.
 #include "conv_workloads.hpp"
 
+// lstm_seq: 20 SGD steps of an LSTM(16, 128) on one fixed batch, x (64, 32, 16) from normal
+// stream 41, target (32, 128) = 0.8 (2u - 1) from uniform stream 42, weights
+// (2u - 1) / sqrt(128) from uniform streams 43-46 (weight_ih_l0, weight_hh_l0, bias_ih_l0,
+// bias_hh_l0), loss mean((h_T - target)^2).
+Result lstm_seq(const Config& config) {
+  Result r{{}, "ms/step", [](double s) { return s / kSeqSteps * 1e3; }, {}};
+  const auto n = normals(41, kSeqT * kSeqB * kSeqI);
+  const Tensor x = float32_tensor({kSeqT, kSeqB, kSeqI}, [&](std::size_t i) { return n[i]; });
+  const auto u = uniforms(42, kSeqB * kSeqH);
+  const Tensor target =
+      float32_tensor({kSeqB, kSeqH}, [&](std::size_t i) { return 0.8 * (2 * u[i] - 1); });
+  auto setup = [] {
+    auto lstm = std::make_shared<xgrad::nn::LSTM>(xgrad::nn::RNNOptions(kSeqI, kSeqH));
+    std::uint64_t seed = 43;
+    for (Tensor p : lstm->parameters()) {
+      const auto w = uniforms(seed++, p.numel());
+      p.set_data(float32_tensor(p.shape(), [&](std::size_t i) {
+        return (2 * w[i] - 1) / std::sqrt(static_cast<double>(kSeqH));
+      }));
+    }
+    return lstm;
+  };
+  double first = 0, last = 0;
+  auto train = [&](std::shared_ptr<xgrad::nn::LSTM> lstm) {
+    xgrad::optim::SGD sgd(lstm->parameters(), kSeqLr);
+    for (std::size_t step = 0; step < kSeqSteps; ++step) {
+      const xgrad::nn::RNNOutput out = lstm->forward(x, Tensor());
+      const Tensor loss = xgrad::mse_loss(xgrad::select(out.output, 0, kSeqT - 1), target);
+      sgd.zero_grad();
+      loss.backward();
+      sgd.step();
+      (step == 0 ? first : last) = loss.item();
+    }
+    return lstm;
+  };
+  measure(config.reps, r.times, setup, train);
+  r.checks = {{"first_loss", first}, {"final_loss", last}};
+  return r;
+}
+
 const std::vector<std::pair<std::string, Result (*)(const Config&)>> kWorkloads{
-    {"op_overhead", op_overhead}, {"matmul_512", matmul_512},
-    {"mlp_small", mlp_small},     {"mlp_large", mlp_large},
-    {"linreg", linreg},           {"logreg", logreg},
-    {"conv_digits", conv_digits}, {"conv2d_large", conv2d_large}};
+    {"op_overhead", op_overhead}, {"matmul_512", matmul_512}, {"mlp_small", mlp_small},
+    {"mlp_large", mlp_large},     {"linreg", linreg},         {"logreg", logreg},
+    {"conv_digits", conv_digits}, {"conv2d_large", conv2d_large}, {"lstm_seq", lstm_seq}};
 
 // ---- smoke checks: WORKLOADS.md's reference values and tolerances -----------------------------
 struct Reference {
@@ -441,6 +484,8 @@ const std::vector<Reference> kReferences{
     {"conv_digits", "final_loss", 2.266037, true, 1e-3},  // docs/benchmarks.md, not WORKLOADS.md
     {"conv_digits", "final_acc", 0.1296875, false, 5e-3},
     {"conv2d_large", "dw_sum", -751470.8, true, 1e-3},
+    {"lstm_seq", "first_loss", 0.2157026, true, 1e-4},  // PyTorch: bench/peers/lstm_seq_torch.py
+    {"lstm_seq", "final_loss", 0.2119843, true, 1e-4},
 };
 
 // Prints one line per check of `workload`; returns false if any is out of tolerance.

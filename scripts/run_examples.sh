@@ -24,6 +24,8 @@ run mlp_classification
 run mlp_regression
 run custom_model
 run cnn_digits
+run time_series
+run word_embeddings
 
 echo
 echo "Done. Pictures are in $(pwd)/$out:"

@@ -920,5 +920,87 @@ TEST_CASE("image layers refuse bad input by name, with the shapes", "[nn][conv][
          nn::Unflatten(2, {2})(zeros({2, 8}));
        },
        Throws::invalid_argument, "Unflatten: dim 2 out of range for input (2, 8)"},
+TEST_CASE("sequence modules refuse bad ids, empty sequences and misshapen states and masks",
+          "[nn][recurrent][errors]") {
+  nn::Embedding emb(10, 3);
+  nn::LSTM lstm(nn::RNNOptions(3, 4).num_layers(2));
+  nn::GRU gru(nn::RNNOptions(3, 4).batch_first(true));
+  nn::LSTMCell cell(3, 4);
+  nn::MultiheadAttention mha(4, 2);
+  const Tensor x = zeros({5, 2, 3});
+  const Tensor q = zeros({3, 2, 4});
+  check_bad_calls({
+      {"a token id equal to the vocabulary size",
+       [&] {
+         emb.forward(std::vector<std::size_t>{1, 10});
+       },
+       Throws::out_of_range, "Embedding: index 10 out of range for 10 embeddings (position 1)"},
+      {"a negative token id in a tensor",
+       [&] {
+         emb.forward(f32({2.0f, -1.0f}));
+       },
+       Throws::out_of_range, "Embedding: index -1 out of range for 10 embeddings (position 1)"},
+      {"a fractional token id", [&] { emb.forward(f32({2.5f})); }, Throws::invalid_argument,
+       "Embedding: index 2.5 at position 0 is not a whole number"},
+      {"padding_idx out of range", [] { nn::Embedding(4, 2, std::size_t(4)); },
+       Throws::invalid_argument, "Embedding: padding_idx 4 out of range for 4 embeddings"},
+      {"a sequence of length 0",
+       [&] {
+         lstm.forward(zeros({0, 2, 3}));
+       },
+       Throws::invalid_argument, "LSTM: the sequence is empty (length 0)"},
+      {"a batch-first sequence of length 0",
+       [&] {
+         gru.forward(zeros({2, 0, 3}));
+       },
+       Throws::invalid_argument, "GRU: the sequence is empty (length 0)"},
+      {"input features differ",
+       [&] {
+         lstm.forward(zeros({5, 2, 4}));
+       },
+       Throws::invalid_argument, "LSTM: input of shape (5, 2, 4), expected (L, N, 3) or (L, 3)"},
+      {"h0 of the wrong shape",
+       [&] {
+         lstm.forward(x, zeros({1, 2, 4}), zeros({2, 2, 4}));
+       },
+       Throws::invalid_argument, "LSTM: h0 has shape (1, 2, 4), expected (2, 2, 4)"},
+      {"h0 without c0",
+       [&] {
+         lstm.forward(x, zeros({2, 2, 4}));
+       },
+       Throws::invalid_argument, "LSTM: pass both h0 and c0, or neither"},
+      {"a cell state of the wrong shape",
+       [&] {
+         cell.forward(zeros({2, 3}), {zeros({2, 4}), zeros({3, 4})});
+       },
+       Throws::invalid_argument, "LSTMCell: cx has shape (3, 4), expected (2, 4)"},
+      {"float64 input to a float32 layer",
+       [&] {
+         lstm.forward(zeros({5, 2, 3}, float64));
+       },
+       Throws::invalid_argument, "LSTM: input is float64, layer is float32"},
+      {"zero hidden size", [] { nn::GRUCell(3, 0); }, Throws::invalid_argument,
+       "GRUCell: input_size and hidden_size must be positive; got 3 and 0"},
+      {"an unknown nonlinearity", [] { nn::RNN(nn::RNNOptions(3, 4).nonlinearity("gelu")); },
+       Throws::invalid_argument, "RNN: nonlinearity must be \"tanh\" or \"relu\", got \"gelu\""},
+      {"a key-padding mask of the wrong shape",
+       [&] {
+         mha.forward(q, q, q, zeros({2, 4}));
+       },
+       Throws::invalid_argument,
+       "MultiheadAttention: key_padding_mask has shape (2, 4), expected (2, 3)"},
+      {"an attention mask of the wrong shape",
+       [&] {
+         mha.forward(q, q, q, Tensor(), true, zeros({3, 2}));
+       },
+       Throws::invalid_argument, "MultiheadAttention: attn_mask has shape (3, 2), expected (3, 3)"},
+      {"embed_dim not divisible by num_heads", [] { nn::MultiheadAttention(6, 4); },
+       Throws::invalid_argument,
+       "MultiheadAttention: embed_dim 6 must be a positive multiple of num_heads 4"},
+      {"an empty query",
+       [&] {
+         mha.forward(zeros({0, 2, 4}), q, q);
+       },
+       Throws::invalid_argument, "MultiheadAttention: the sequence is empty (length 0)"},
   });
 }

@@ -1,0 +1,136 @@
+// nn::Embedding: rows of the weight picked by index_select (its backward adds each row's gradient
+// back into the rows it came from, repeats summed).
+#include "nn/embedding.hpp"
+
+#include <cmath>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+#include "autograd/factory.hpp"
+#include "autograd/grad_mode.hpp"
+#include "autograd/ops.hpp"
+#include "nn/init.hpp"
+
+namespace xgrad::nn {
+
+Embedding::Embedding(std::size_t num_embeddings, std::size_t embedding_dim,
+                     std::optional<std::size_t> padding_idx, std::optional<double> max_norm,
+                     double norm_type, Generator& generator, Dtype dtype)
+    : num_embeddings_(num_embeddings),
+      embedding_dim_(embedding_dim),
+      padding_idx_(padding_idx),
+      max_norm_(max_norm),
+      norm_type_(norm_type) {
+  if (num_embeddings == 0 || embedding_dim == 0) {
+    throw std::invalid_argument(
+        "Embedding: num_embeddings and embedding_dim must be positive; got " +
+        std::to_string(num_embeddings) + " and " + std::to_string(embedding_dim));
+  }
+  if (padding_idx && *padding_idx >= num_embeddings) {
+    throw std::invalid_argument("Embedding: padding_idx " + std::to_string(*padding_idx) +
+                                " out of range for " + std::to_string(num_embeddings) +
+                                " embeddings");
+  }
+  if (max_norm && !(*max_norm > 0)) {
+    throw std::invalid_argument("Embedding: max_norm must be positive, got " +
+                                std::to_string(*max_norm));
+  }
+  Tensor w = zeros({num_embeddings, embedding_dim}, dtype);
+  init::normal_(w, 0.0, 1.0, generator);
+  if (padding_idx) {
+    dispatch(dtype, [&](auto tag) {
+      using T = decltype(tag);
+      T* row = w.data<T>().data() + *padding_idx * embedding_dim;
+      for (std::size_t j = 0; j < embedding_dim; ++j) row[j] = T(0);
+    });
+  }
+  weight = register_parameter("weight", w);
+}
+
+Tensor Embedding::forward(const Tensor& ids) {
+  if (!ids.defined()) throw std::invalid_argument("Embedding: ids are undefined");
+  std::vector<std::size_t> rows;
+  rows.reserve(ids.numel());
+  dispatch(ids.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    std::size_t position = 0;
+    for (T v : ids.data<T>()) {
+      if (!(v >= 0 && v < static_cast<T>(num_embeddings_))) {
+        std::ostringstream m;
+        m << "Embedding: index " << v << " out of range for " << num_embeddings_
+          << " embeddings (position " << position << ")";
+        throw std::out_of_range(m.str());
+      }
+      if (std::floor(v) != v) {
+        std::ostringstream m;
+        m << "Embedding: index " << v << " at position " << position << " is not a whole number";
+        throw std::invalid_argument(m.str());
+      }
+      rows.push_back(static_cast<std::size_t>(v));
+      ++position;
+    }
+  });
+  Shape out_shape = ids.shape();
+  out_shape.push_back(embedding_dim_);
+  return lookup(rows, out_shape);
+}
+
+Tensor Embedding::forward(const std::vector<std::size_t>& ids) {
+  return lookup(ids, Shape{ids.size(), embedding_dim_});
+}
+
+Tensor Embedding::lookup(const std::vector<std::size_t>& ids, const Shape& out_shape) {
+  bool has_padding = false;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (ids[i] >= num_embeddings_) {
+      throw std::out_of_range("Embedding: index " + std::to_string(ids[i]) + " out of range for " +
+                              std::to_string(num_embeddings_) + " embeddings (position " +
+                              std::to_string(i) + ")");
+    }
+    has_padding = has_padding || (padding_idx_ && ids[i] == *padding_idx_);
+  }
+  if (max_norm_) {
+    // torch.embedding_renorm_: rescale the looked-up rows in place, unseen by autograd.
+    dispatch(weight.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      T* w = weight.data<T>().data();
+      for (std::size_t id : ids) {
+        T* row = w + id * embedding_dim_;
+        double norm = 0;
+        for (std::size_t j = 0; j < embedding_dim_; ++j) {
+          norm += std::pow(std::abs(static_cast<double>(row[j])), norm_type_);
+        }
+        norm = std::pow(norm, 1.0 / norm_type_);
+        if (norm > *max_norm_) {
+          const double scale = *max_norm_ / (norm + 1e-7);
+          for (std::size_t j = 0; j < embedding_dim_; ++j) row[j] = static_cast<T>(row[j] * scale);
+        }
+      }
+    });
+  }
+  // TODO(ops): the `embedding` op (padding_idx in its backward) once it lands on main.
+  Tensor rows = index_select(weight, 0, ids);  // (n, dim)
+  if (has_padding) {
+    // The padding row's lookups come from a detached copy of the weight, so they send no gradient.
+    Tensor keep = zeros({ids.size(), 1}, weight.dtype());
+    dispatch(keep.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      T* k = keep.data<T>().data();
+      for (std::size_t i = 0; i < ids.size(); ++i) k[i] = ids[i] == *padding_idx_ ? T(0) : T(1);
+    });
+    rows = rows * keep + index_select(weight.detach(), 0, ids) * (1.0 - keep);
+  }
+  return reshape(rows, out_shape);
+}
+
+std::string Embedding::extra_repr() const {
+  std::ostringstream s;
+  s << num_embeddings_ << ", " << embedding_dim_;
+  if (padding_idx_) s << ", padding_idx=" << *padding_idx_;
+  if (max_norm_) s << ", max_norm=" << *max_norm_;
+  if (norm_type_ != 2.0) s << ", norm_type=" << norm_type_;
+  return s.str();
+}
+
+}  // namespace xgrad::nn
