@@ -840,6 +840,9 @@ TEST_CASE("normalization layers refuse wrong channel counts, ranks and one value
        "ELU: alpha must be finite, got nan"},
       {"Hardtanh(1, -1)", [&] { nn::Hardtanh(1, -1); }, Throws::invalid_argument,
        "Hardtanh: min_val must not exceed max_val (nor be NaN), got 1 and -1"},
+  });
+}
+
 TEST_CASE("image layers refuse bad input by name, with the shapes", "[nn][conv][errors]") {
   nn::Conv2d conv(1, 4, 3);
   nn::Conv1d conv1(2, 4, 3);
@@ -920,6 +923,9 @@ TEST_CASE("image layers refuse bad input by name, with the shapes", "[nn][conv][
          nn::Unflatten(2, {2})(zeros({2, 8}));
        },
        Throws::invalid_argument, "Unflatten: dim 2 out of range for input (2, 8)"},
+  });
+}
+
 TEST_CASE("sequence modules refuse bad ids, empty sequences and misshapen states and masks",
           "[nn][recurrent][errors]") {
   nn::Embedding emb(10, 3);
