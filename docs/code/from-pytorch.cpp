@@ -40,6 +40,8 @@ TEST_CASE("from PyTorch: tensors, dtypes and factories", "[docs][from-pytorch]")
   CHECK(values == std::vector<double>{1, 2, 3, 4});
   // [end]
   CHECK(z.dtype() == float64);
+  CHECK(x.to(boolean).to_vector<bool>() == std::vector<bool>{true, true, true, true});
+  CHECK(x.to(int64).dtype() == int64);
 }
 
 TEST_CASE("from PyTorch: indexing and masks", "[docs][from-pytorch]") {
@@ -122,4 +124,12 @@ TEST_CASE("from PyTorch: a classifier's training step", "[docs][from-pytorch]") 
   CHECK(last < first / 10);
   CHECK(sum(eq(predicted, y).to(int64)).item<std::int64_t>() == 8);  // every row right
   // [end]
+
+  // An optimizer step bumps the parameters' versions: a retained graph refuses to run after it.
+  Tensor loss = loss_fn(model(x), y);
+  loss.backward(Tensor(), /*retain_graph=*/true);
+  const std::uint32_t before = model.parameters()[0].version();
+  optimizer.step();
+  CHECK(model.parameters()[0].version() == before + 1);
+  CHECK_THROWS_WITH(loss.backward(), Catch::Matchers::Contains("was modified in place"));
 }

@@ -90,6 +90,8 @@ TEST_CASE("int64 and bool tensors hold indices, labels and masks", "[docs][tenso
   CHECK(Tensor(xt::xarray<double>{-1.7, 2.9}).to(int64).to_vector<std::int64_t>() ==
         std::vector<std::int64_t>{-1, 2});  // to(int64) truncates toward zero
   CHECK_THROWS(labels / labels);            // no integer division
+  CHECK((labels * labels - labels + labels).to_vector<std::int64_t>() ==
+        std::vector<std::int64_t>{4, 0, 1});  // int64 + - * stay int64
 }
 
 TEST_CASE("indices count from the end and slices may be open", "[docs][indexing]") {
@@ -161,6 +163,17 @@ TEST_CASE("in-place ops bump a version that backward checks", "[docs][inplace]")
                     "'add_' (version 1, saved at version 0); run the forward pass again after the "
                     "change, or change a clone()");
   // [end]
+
+  // A retained graph that saved a parameter refuses to run after an update under no_grad.
+  Tensor v = Tensor(xt::xarray<double>{1.0}, true);
+  Tensor q = sum(v * v);
+  q.backward(Tensor(), /*retain_graph=*/true);
+  {
+    no_grad guard;
+    v.sub_(v.grad(), 0.1);
+  }
+  CHECK(v.version() == 1);
+  CHECK_THROWS_WITH(q.backward(), Contains("modified in place by 'sub_'"));
 }
 
 TEST_CASE("a seeded Generator gives the same numbers everywhere", "[docs][tensors]") {
