@@ -1,9 +1,14 @@
 // The code of docs/custom-ops.md: differentiable ops written with record(), checked with gradcheck
-// and gradgradcheck, and the errors the engine reports for a wrong backward.
+// and gradgradcheck, and the errors the engine reports for a wrong backward; what record() saves
+// for the version check, Saves::nothing, and dispatch / dispatch_any for the dtypes an op takes.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <memory>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include <xtensor/xmath.hpp>
@@ -195,4 +200,91 @@ TEST_CASE("record takes a vector of inputs for ops of any arity", "[docs][custom
   Tensor b = ones({2}, float64, true);
   Tensor c = ones({2}, float64, true);
   CHECK(gradgradcheck(total, {a, b, c}).passed);
+}
+
+namespace {
+
+// [snippet: saves-nothing]
+// scale_add(a, b) = a + 2 b. Its gradients, dy and 2 dy, read no input values: the backward
+// captures only the shapes, and Saves::nothing tells record() not to watch the inputs' versions.
+Tensor scale_add(const Tensor& a, const Tensor& b) {
+  Tensor y = [&] {
+    no_grad guard;
+    return a + 2.0 * b;
+  }();
+  return record(
+      "scale_add", y, {a, b},
+      [a_shape = a.shape(), b_shape = b.shape()](const Tensor& dy) {
+        return Gradients{reduce_to_shape(dy, a_shape), reduce_to_shape(2.0 * dy, b_shape)};
+      },
+      Saves::nothing);
+}
+// [end]
+
+// [snippet: dispatch]
+// softsign(x) = x / (1 + |x|), computed on the raw values: dispatch() calls the lambda with a
+// float or a double, so one body serves float32 and float64, and throws for int64 and bool.
+Tensor my_softsign(const Tensor& x) {
+  if (!is_floating_point(x.dtype())) {
+    throw std::invalid_argument(std::string("my_softsign: expected float32 or float64, got ") +
+                                dtype_name(x.dtype()));
+  }
+  Tensor y = dispatch(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const xt::xarray<T>& v = x.data<T>();
+    return Tensor(xt::xarray<T>(v / (T(1) + xt::abs(v))));
+  });
+  return record("my_softsign", y, {x}, [x](const Tensor& dy) {
+    Tensor d = 1.0 + abs(x);
+    return Gradients{dy / (d * d)};
+  });
+}
+
+// Counting is defined for every dtype: dispatch_any adds std::int64_t and bool.
+std::int64_t count_nonzero(const Tensor& x) {
+  return dispatch_any(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const xt::xarray<T>& v = x.data<T>();
+    return static_cast<std::int64_t>(
+        std::count_if(v.begin(), v.end(), [](T e) { return e != T(0); }));
+  });
+}
+// [end]
+
+}  // namespace
+
+TEST_CASE("record() watches the versions of the inputs the backward reads", "[docs][custom]") {
+  // [snippet: versions]
+  Tensor w = Tensor(xt::xarray<double>{1.0, 2.0}, true);
+  Tensor h = w * 2.0;  // not a leaf, so it may be changed in place
+  Tensor y = my_silu(h);
+  h.mul_(3.0);  // my_silu's backward would read the new h: it refuses
+  CHECK_THROWS_WITH(sum(y).backward(),
+                    StartsWith("a tensor needed by the backward of 'my_silu' (input 0) was "
+                               "modified in place by 'mul_' (version 1, saved at version 0)"));
+
+  Tensor h2 = w * 2.0;
+  Tensor z = scale_add(h2, h2);  // Saves::nothing: the values do not matter to its backward
+  h2.mul_(3.0);
+  sum(z).backward();  // z = h2 + 2 h2 with h2 = 2 w, as recorded: dz/dw = 3 * 2
+  CHECK(xt::allclose(w.grad().data<double>(), xt::xarray<double>{6.0, 6.0}));
+  // [end]
+}
+
+TEST_CASE("ops say which dtypes they take", "[docs][custom]") {
+  // [snippet: dtypes]
+  Tensor labels = from_vector(std::vector<std::int64_t>{0, 2, 0, 1}, {4});
+  CHECK(count_nonzero(labels) == 2);
+  CHECK(count_nonzero(labels > 0.5) == 2);  // bool
+  CHECK_THROWS_WITH(my_softsign(labels), "my_softsign: expected float32 or float64, got int64");
+  CHECK_THROWS_WITH(my_silu(labels),
+                    "sigmoid: expected a floating-point tensor (float32 or "
+                    "float64), got int64 (convert it with to())");
+
+  Tensor x = Tensor(xt::xarray<double>{-2.0, 0.5, 3.0}, true);
+  auto f = [](const std::vector<Tensor>& in) { return my_softsign(in[0]); };
+  CHECK(gradcheck(f, {x}).passed);
+  CHECK(gradgradcheck(f, {x}).passed);
+  CHECK(my_softsign(labels.to(float32)).dtype() == float32);
+  // [end]
 }

@@ -1,8 +1,11 @@
-// The code of docs/tensors-and-autograd.md: tensors, dtypes, factories, the seeded Generator,
+// The code of docs/tensors-and-autograd.md: tensors, dtypes (int64 and bool too), indexing,
+// in-place ops and version counters, factories, the seeded Generator,
 // broadcasting, backward, no_grad, detach, gradients of gradients, gradcheck and to_dot. Each
 // snippet region is embedded in the page; the checks assert what the page says.
 #include <catch2/catch.hpp>
 
+#include <cstdint>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -57,6 +60,120 @@ TEST_CASE("dtypes never mix silently", "[docs][tensors]") {
   CHECK(y.dtype() == float64);
   CHECK((x32 * 2.5).dtype() == float32);  // a C++ number takes the tensor's dtype
   // [end]
+}
+
+TEST_CASE("int64 and bool tensors hold indices, labels and masks", "[docs][tensors]") {
+  // [snippet: int-bool]
+  Tensor labels = from_vector(std::vector<std::int64_t>{2, 0, 1}, {3});  // int64
+  Tensor mask = Tensor(xt::xarray<bool>{true, false, true});             // bool
+  CHECK(labels.dtype() == int64);
+  CHECK(zeros({2, 2}, boolean).dtype() == boolean);  // every factory takes int64 and bool
+  CHECK(labels.to_vector<std::int64_t>() == std::vector<std::int64_t>{2, 0, 1});
+  CHECK(sum(labels).item<std::int64_t>() == 3);  // int64 add, sub, mul and sum stay int64
+
+  Tensor scores = Tensor(xt::xarray<float>{{0.1, 0.7, 0.2}, {0.5, 0.3, 0.2}, {0.2, 0.2, 0.6}});
+  Tensor predicted = argmax(scores, 1);  // int64 class indices, as torch.argmax(scores, 1)
+  Tensor correct = predicted == labels;  // comparisons give bool tensors
+  CHECK(correct.dtype() == boolean);
+  CHECK(correct.to_vector<bool>() == std::vector<bool>{false, true, false});
+  CHECK(sum(correct.to(int64)).item<std::int64_t>() == 1);  // count with to(int64)
+  CHECK((logical_and(mask, ~correct)).to_vector<bool>() == std::vector<bool>{true, false, true});
+
+  // No promotion between any two dtypes, and only float32 and float64 carry gradients.
+  CHECK_THROWS_WITH(labels + ones({3}),
+                    "add: dtype mismatch: int64 and float32 (convert one with to())");
+  CHECK_THROWS_WITH(labels.requires_grad_(),
+                    "requires_grad_: only floating-point tensors can require gradients; this "
+                    "tensor is int64");
+  // [end]
+  CHECK(mask.dtype() == boolean);
+  CHECK(Tensor(xt::xarray<double>{-1.7, 2.9}).to(int64).to_vector<std::int64_t>() ==
+        std::vector<std::int64_t>{-1, 2});  // to(int64) truncates toward zero
+  CHECK_THROWS(labels / labels);            // no integer division
+  CHECK((labels * labels - labels + labels).to_vector<std::int64_t>() ==
+        std::vector<std::int64_t>{4, 0, 1});  // int64 + - * stay int64
+}
+
+TEST_CASE("indices count from the end and slices may be open", "[docs][indexing]") {
+  // [snippet: select-slice]
+  Tensor x = arange(0, 12, 1, float64).reshape({4, 3});  // rows (0 1 2), (3 4 5), ...
+  CHECK(select(x, 0, -1).to_vector<double>() == std::vector<double>{9, 10, 11});  // x[-1]
+  CHECK(slice(x, 0, 1, -1).shape() == Shape{2, 3});                               // x[1:-1]
+  CHECK(slice(x, 0, -1).to_vector<double>() == std::vector<double>{9, 10, 11});   // x[-1:]
+  CHECK(slice(x, 1, std::nullopt, std::nullopt, 2).shape() == Shape{4, 2});       // x[:, ::2]
+  CHECK(narrow(x, 1, -2, 2).shape() == Shape{4, 2});  // x.narrow(1, -2, 2): x[:, 1:3]
+
+  Tensor rows = from_vector(std::vector<std::int64_t>{3, 0, -1}, {3});
+  CHECK(index_select(x, 0, rows).to_vector<double>() ==
+        std::vector<double>{9, 10, 11, 0, 1, 2, 9, 10, 11});  // -1 is the last row
+
+  CHECK_THROWS_WITH(select(x, 0, -5), "select: index -5 out of range for axis 0 of extent 4");
+  CHECK_THROWS_WITH(slice(x, 0, std::nullopt, std::nullopt, -1),
+                    "slice: step must be positive, got -1 (axis 0 of extent 4)");
+  // [end]
+}
+
+TEST_CASE("Tensor::index takes Python's index lists, masks and int64 tensors", "[docs][indexing]") {
+  // [snippet: index]
+  using namespace xgrad::indexing;  // Slice, None, Ellipsis
+  Tensor x = arange(0, 12, 1, float64).reshape({4, 3});
+  CHECK(x.index({Slice(1, -1), 0}).to_vector<double>() == std::vector<double>{3, 6});  // x[1:-1, 0]
+  CHECK(x.index({Ellipsis, -1}).to_vector<double>() == std::vector<double>{2, 5, 8, 11});
+  CHECK(x.index({None, Slice(), Slice(std::nullopt, 2)}).shape() ==
+        Shape{1, 4, 2});  // x[None, :, :2]
+  CHECK(x.index({x > 8.5}).to_vector<double>() == std::vector<double>{9, 10, 11});  // x[x > 8.5]
+  Tensor picks = from_vector(std::vector<std::int64_t>{0, 0, 2}, {3});
+  CHECK(x.index({picks, 1}).to_vector<double>() == std::vector<double>{1, 1, 7});  // x[picks, 1]
+
+  // Every form is differentiable: the gradient lands on the entries picked, repeats adding up.
+  Tensor w = Tensor(xt::xarray<double>{1, 2, 3, 4}, /*requires_grad=*/true);
+  Tensor loss = sum(w.index({picks})) + sum(w.index({w > 2.5}));
+  loss.backward();
+  CHECK(w.grad().to_vector<double>() == std::vector<double>{2, 0, 2, 1});
+  // [end]
+}
+
+TEST_CASE("in-place ops bump a version that backward checks", "[docs][inplace]") {
+  // [snippet: inplace]
+  Tensor a = Tensor(xt::xarray<double>{1, 2, 3});
+  a.add_(1.0).mul_(2.0);          // a = (a + 1) * 2, in a's own buffer: 4, 6, 8
+  a.masked_fill_(a > 5.0, -1.0);  // 4, -1, -1
+  a.clamp_(0.0, 3.0);             // 3, 0, 0
+  CHECK(a.to_vector<double>() == std::vector<double>{3, 0, 0});
+  CHECK(a.version() == 4);  // each in-place op counts once
+
+  // A leaf that requires grad changes only under no_grad, as an optimizer step does.
+  Tensor w = Tensor(xt::xarray<double>{1, 2}, /*requires_grad=*/true);
+  CHECK_THROWS_WITH(w.sub_(1.0),
+                    "sub_: a leaf tensor that requires grad cannot be changed in place while "
+                    "grad mode is on; wrap the update in no_grad (as optimizers do)");
+  sum(w * w).backward();  // w.grad() = 2 w = (2, 4)
+  {
+    no_grad guard;
+    w.sub_(w.grad(), /*alpha=*/0.1);  // w -= 0.1 * w.grad(), as SGD does
+  }
+  CHECK(xt::allclose(w.data<double>(), xt::xarray<double>{0.8, 1.6}));
+
+  // A backward that needs values changed since the forward pass refuses to run.
+  Tensor h = w * 2.0;  // not a leaf, so it may be changed in place
+  Tensor y = h * h;    // mul saves h for its backward
+  h.add_(1.0);
+  CHECK_THROWS_WITH(sum(y).backward(),
+                    "a tensor needed by the backward of 'mul' (input 0) was modified in place by "
+                    "'add_' (version 1, saved at version 0); run the forward pass again after the "
+                    "change, or change a clone()");
+  // [end]
+
+  // A retained graph that saved a parameter refuses to run after an update under no_grad.
+  Tensor v = Tensor(xt::xarray<double>{1.0}, true);
+  Tensor q = sum(v * v);
+  q.backward(Tensor(), /*retain_graph=*/true);
+  {
+    no_grad guard;
+    v.sub_(v.grad(), 0.1);
+  }
+  CHECK(v.version() == 1);
+  CHECK_THROWS_WITH(q.backward(), Contains("modified in place by 'sub_'"));
 }
 
 TEST_CASE("a seeded Generator gives the same numbers everywhere", "[docs][tensors]") {
