@@ -59,13 +59,14 @@ TEST_CASE("ops refuse undefined tensors, wrong shapes and wrong dtypes by name",
          Throws::invalid_argument, "add: cannot broadcast (2, 3) with (4, 3)"},
         {"matmul (2, 3) @ (2, 3)", [&] { matmul(a, a); }, Throws::invalid_argument,
          "matmul: inner dimensions differ: a is (2, 3), b is (2, 3)"},
-        {"matmul of a 3-D tensor",
+        {"matmul of stacks whose batches do not broadcast",
          [&] {
-           matmul(ones({2, 2, 2}), a);
+           matmul(ones({2, 2, 3}), ones({3, 3, 2}));
          },
-         Throws::invalid_argument, "matmul: supports 1-D and 2-D tensors; a is (2, 2, 2)"},
+         Throws::invalid_argument,
+         "matmul: batch dimensions do not broadcast: a is (2, 2, 3), b is (3, 3, 2)"},
         {"matmul of a scalar", [&] { matmul(scalar_tensor(1), a); }, Throws::invalid_argument,
-         "matmul: supports 1-D and 2-D tensors; a is ()"},
+         "matmul: both arguments need at least one dimension; a is ()"},
         {"reshape (2, 3) into (4, 2)",
          [&] {
            reshape(a, {4, 2});
