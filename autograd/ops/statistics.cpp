@@ -1,6 +1,7 @@
-// Statistics over axes (min, logsumexp, var, std, norm) and cumsum. Each forward is a raw loop over
-// the input with no intermediate tensor; each backward is written in tensor ops, so create_graph
-// can differentiate it again.
+// Statistics over axes (min, logsumexp, var, std, norm) and cumsum. min, logsumexp, var, the
+// 2-norm and cumsum compute their values in raw loops over the input, with no intermediate tensor;
+// std and the 1- and inf-norms are compositions (sqrt of var, sum or max of abs). Every backward
+// is written in tensor ops, so create_graph can differentiate it again.
 #include "autograd/ops/statistics.hpp"
 
 #include <algorithm>

@@ -177,3 +177,18 @@ TEST_CASE("statistics reject bad axes, empty reductions and a bad p", "[autograd
   CHECK_THROWS_MATCHES(xgrad::std(Tensor()), std::invalid_argument,
                        MessageContains("std: tensor is undefined"));
 }
+
+TEST_CASE("statistics of float32 tensors match float64 to float32 precision",
+          "[autograd][statistics]") {
+  const Tensor x = input({3, 4}, 46).detach();
+  const Tensor x32 = x.to(float32);
+  const double inf = std::numeric_limits<double>::infinity();
+  check_values(min(x32, {1}), {3}, values(min(x, {1})), 1e-6);
+  check_values(logsumexp(x32, {-1}), {3}, values(logsumexp(x, {-1})), 1e-6);
+  check_values(var(x32, {0}), {4}, values(var(x, {0})), 1e-6);
+  check_values(xgrad::std(x32), {}, values(xgrad::std(x)), 1e-6);
+  check_values(norm(x32, 2, {1}), {3}, values(norm(x, 2, {1})), 1e-6);
+  check_values(norm(x32, inf), {}, values(norm(x, inf)), 1e-6);
+  check_values(cumsum(x32, 0), {3, 4}, values(cumsum(x, 0)), 1e-6);
+  CHECK(logsumexp(x32).dtype() == float32);
+}
