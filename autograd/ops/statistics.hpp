@@ -19,7 +19,8 @@ Tensor logsumexp(const Tensor& x, const std::vector<long>& axes = {}, bool keepd
 /// as torch.var's default) or N. Throws std::invalid_argument when a reduced axis is empty.
 Tensor var(const Tensor& x, const std::vector<long>& axes = {}, bool unbiased = true,
            bool keepdim = false);
-/// sqrt(var(x, axes, unbiased, keepdim)).
+/// sqrt(var(x, axes, unbiased, keepdim)). Call it as xgrad::std: after `using namespace xgrad`, a
+/// bare std(...) is ambiguous with namespace std (torch::std has the same name).
 Tensor std(const Tensor& x, const std::vector<long>& axes = {}, bool unbiased = true,
            bool keepdim = false);
 /// The vector p-norm over `axes` for p = 1 (sum |x|), 2 (sqrt of the sum of squares) or infinity
