@@ -289,4 +289,16 @@ Tensor maximum(const Tensor& a, const Tensor& b) {
   return min_max("maximum", a, b, false);
 }
 
+Tensor sign(const Tensor& x) {
+  kernels::check_defined("sign", x);
+  Tensor y = kernels::unary(x, [](auto v) {
+    using T = decltype(v);
+    return v > 0 ? T(1) : (v < 0 ? T(-1) : v);  // 0 stays 0 (and -0 stays -0), NaN stays NaN
+  });
+  // Piecewise constant: the gradient is 0, a tensor of zeros as torch returns.
+  return record("sign", y, {x}, [shape = x.shape(), dtype = x.dtype()](const Tensor&) {
+    return Gradients{zeros(shape, dtype)};
+  });
+}
+
 }  // namespace xgrad

@@ -53,4 +53,7 @@ Tensor clamp(const Tensor& x, double min, double max = std::numeric_limits<doubl
 Tensor minimum(const Tensor& a, const Tensor& b);
 Tensor maximum(const Tensor& a, const Tensor& b);
 
+/// -1, 0 or 1 by the sign of x (NaN stays NaN); the gradient is 0 everywhere, as torch's.
+Tensor sign(const Tensor& x);
+
 }  // namespace xgrad

@@ -221,9 +221,131 @@ Tensor matvec(const Tensor& a, const Tensor& v, bool transpose) {
   });
 }
 
+// The batch extents of a (..., r, c) tensor: all but its last two axes.
+Shape batch_of(ShapeRef shape) {
+  return Shape(shape.begin(), shape.end() - 2);
+}
+
+// The batched product C[r] (+)= op(A)[a] @ op(B)[b] over every index of the joint batch (the
+// broadcast of A's, B's and C's batch shapes), where r, a and b are that index read through each
+// operand's broadcast strides: C entries a broadcast batch axis maps together are summed. With C's
+// batch the broadcast of A's and B's this is torch.matmul; a smaller C batch is the gradient of an
+// operand that was broadcast. Closed under differentiation: both gradients are products of this
+// kind, so double backward goes through the same code.
+Tensor batched_product(const Tensor& a, const Tensor& b, bool ta, bool tb, const Shape& out_batch);
+
+// The extents of op(a) @ op(b) for rank >= 2 tensors, checked, with the joint batch shape.
+struct BatchedProduct {
+  std::size_t m, k, n;
+  Shape batch;  // the broadcast of a's and b's batch shapes
+};
+
+BatchedProduct batched_shape(const char* op, const Tensor& a, const Tensor& b, bool ta, bool tb) {
+  kernels::check_same_dtype(op, a, b);
+  const ShapeRef sa = a.sizes();
+  const ShapeRef sb = b.sizes();
+  if (sa.size() < 2 || sb.size() < 2) {
+    throw std::invalid_argument(std::string(op) + ": batched products need rank 2 or more; a is " +
+                                format_shape(sa) + ", b is " + format_shape(sb));
+  }
+  const std::size_t ra = sa.size(), rb = sb.size();
+  const std::size_t k = ta ? sa[ra - 2] : sa[ra - 1];
+  const std::size_t kb = tb ? sb[rb - 1] : sb[rb - 2];
+  if (k != kb) {
+    throw std::invalid_argument(std::string(op) + ": inner dimensions differ: " +
+                                operand("a", sa, ta) + ", " + operand("b", sb, tb));
+  }
+  BatchedProduct p{ta ? sa[ra - 1] : sa[ra - 2], k, tb ? sb[rb - 2] : sb[rb - 1], {}};
+  const Shape ba = batch_of(sa), bb = batch_of(sb);
+  try {
+    p.batch = broadcast_shapes(op, ba, bb);
+  } catch (const std::invalid_argument&) {
+    throw std::invalid_argument(std::string(op) + ": batch dimensions do not broadcast: a is " +
+                                format_shape(sa) + ", b is " + format_shape(sb));
+  }
+  return p;
+}
+
+// Gradients of batched_product(a, b, ta, tb, batch) given dC, summed back to each operand's batch:
+//   dA[m, k] = dC[m, n] @ op(B)^T, or dA[k, m] = op(B) @ dC^T when A enters transposed;
+//   dB[k, n] = op(A)^T @ dC, or dB[n, k] = dC^T @ op(A) when B enters transposed.
+Gradients batched_gradients(const Tensor& a, const Tensor& b, bool ta, bool tb, const Tensor& dc) {
+  Tensor da, db;
+  if (a.requires_grad()) {
+    const Shape batch = batch_of(a.sizes());
+    da = ta ? batched_product(b, dc, tb, true, batch) : batched_product(dc, b, false, !tb, batch);
+  }
+  if (b.requires_grad()) {
+    const Shape batch = batch_of(b.sizes());
+    db = tb ? batched_product(dc, a, true, ta, batch) : batched_product(a, dc, !ta, false, batch);
+  }
+  return Gradients{da, db};
+}
+
+Tensor batched_product(const Tensor& a, const Tensor& b, bool ta, bool tb, const Shape& out_batch) {
+  const BatchedProduct p = batched_shape("matmul", a, b, ta, tb);
+  const Shape ba = batch_of(a.sizes()), bb = batch_of(b.sizes());
+  const Shape joint = broadcast_shapes("matmul", p.batch, out_batch);
+  Shape out_shape = out_batch;
+  out_shape.push_back(p.m);
+  out_shape.push_back(p.n);
+  const std::size_t entries = shape_numel(joint);
+  const bool a_whole = ba == joint, b_whole = bb == joint;
+  const bool b_single = shape_numel(bb) == 1, out_single = shape_numel(out_batch) == 1;
+  Tensor y = dispatch(a.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    Tensor out = kernels::empty<T>(out_shape);
+    T* dst = kernels::values<T>(out);
+    const T* pa = kernels::values<T>(a);
+    const T* pb = kernels::values<T>(b);
+    if (!ta && b_single && a_whole && out_batch == joint) {
+      // Every A matrix times the one B: the batch stacked into rows, one gemm
+      // [E m, n] = A[E m, k] @ op(B)[k, n]
+      gemm_raw(false, tb, entries * p.m, p.n, p.k, pa, pb, false, dst);
+      return out;
+    }
+    if (ta && !tb && a_whole && b_whole && out_single) {
+      // The sum over the batch of A_e^T B_e, a broadcast operand's gradient: one gemm over the
+      // stacked rows, [m, n] = A[E k, m]^T @ B[E k, n]
+      gemm_raw(true, false, p.m, p.n, entries * p.k, pa, pb, false, dst);
+      return out;
+    }
+    // One gemm per batch entry, at the matrices its index reads through each operand's
+    // broadcast strides (0 along a broadcast axis); C entries a reduced axis maps together add up.
+    const bool accumulate = shape_numel(out_batch) != entries;
+    if (accumulate) std::fill(dst, dst + out.numel(), T(0));
+    const std::size_t size_a = p.m * p.k, size_b = p.k * p.n, size_c = p.m * p.n;
+    const kernels::Strides sc = kernels::broadcast_strides(out_batch, joint);
+    const kernels::Strides sa = kernels::broadcast_strides(ba, joint),
+                           sb = kernels::broadcast_strides(bb, joint);
+    const kernels::Strides unit = kernels::contiguous_strides(joint);
+    for (std::size_t e = 0; e < entries; ++e) {
+      std::size_t ia = 0, ib = 0, ic = 0, rest = e;
+      for (std::size_t d = 0; d < joint.size(); ++d) {
+        const std::size_t i = rest / unit[d];
+        rest -= i * unit[d];
+        ia += i * sa[d];
+        ib += i * sb[d];
+        ic += i * sc[d];
+      }
+      gemm_raw(ta, tb, p.m, p.n, p.k, pa + ia * size_a, pb + ib * size_b, accumulate,
+               dst + ic * size_c);
+    }
+    return out;
+  });
+  return record("matmul", y, {a, b},
+                [a, b, ta, tb](const Tensor& dc) { return batched_gradients(a, b, ta, tb, dc); });
+}
+
 }  // namespace
 
 Tensor matmul(const Tensor& a, const Tensor& b, bool transpose_a, bool transpose_b) {
+  const bool batched = a.defined() && b.defined() && std::max(a.dim(), b.dim()) > 2 &&
+                       std::min(a.dim(), b.dim()) >= 2;
+  if (batched) {
+    return batched_product(a, b, transpose_a, transpose_b,
+                           batched_shape("matmul", a, b, transpose_a, transpose_b).batch);
+  }
   const Product p = product_shape("matmul", a, b, transpose_a, transpose_b);
   // C[m, n] = op(A)[m, k] @ op(B)[k, n]
   Tensor y = dispatch(a.dtype(), [&](auto tag) {
@@ -280,8 +402,39 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
     check_inner(a.numel(), b.numel());
     return sum(mul(a, b));
   }
-  throw std::invalid_argument("matmul: supports 1-D and 2-D tensors; a is " +
-                              format_shape(a.shape()) + ", b is " + format_shape(b.shape()));
+  if (ra == 0 || rb == 0) {
+    throw std::invalid_argument("matmul: both arguments need at least one dimension; a is " +
+                                format_shape(a.shape()) + ", b is " + format_shape(b.shape()));
+  }
+  // N-D operands, as torch.matmul: a vector a is a row (1, k) and a vector b a column (k, 1),
+  // their added axis removed from the result; the leading (batch) axes broadcast.
+  const Tensor a2 = ra == 1 ? reshape(a, {1, -1}) : a;
+  const Tensor b2 = rb == 1 ? reshape(b, {-1, 1}) : b;
+  const std::size_t ka = a2.size(-1), kb = b2.size(-2);
+  if (ka != kb) {
+    throw std::invalid_argument("matmul: inner dimensions differ: a is " + format_shape(a.shape()) +
+                                ", b is " + format_shape(b.shape()));
+  }
+  const BatchedProduct p = batched_shape("matmul", a2, b2, false, false);
+  Tensor c = batched_product(a2, b2, false, false, p.batch);
+  if (ra > 1 && rb > 1) return c;
+  Shape squeezed = p.batch;
+  if (ra > 1) squeezed.push_back(p.m);
+  if (rb > 1) squeezed.push_back(p.n);
+  return reshape(c, squeezed);
+}
+
+Tensor bmm(const Tensor& a, const Tensor& b) {
+  kernels::check_same_dtype("bmm", a, b);
+  if (a.dim() != 3 || b.dim() != 3 || a.size(0) != b.size(0)) {
+    throw std::invalid_argument("bmm: needs two 3-D tensors with the same batch size; a is " +
+                                format_shape(a.shape()) + ", b is " + format_shape(b.shape()));
+  }
+  if (a.size(2) != b.size(1)) {
+    throw std::invalid_argument("bmm: inner dimensions differ: a is " + format_shape(a.shape()) +
+                                ", b is " + format_shape(b.shape()));
+  }
+  return batched_product(a, b, false, false, Shape{a.size(0)});
 }
 
 }  // namespace xgrad

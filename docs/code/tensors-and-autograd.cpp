@@ -299,3 +299,26 @@ TEST_CASE("to_dot draws the graph that backward would walk", "[docs][autograd]")
   CHECK_THAT(to_dot(loss), !Contains("matmul"));
   // [end]
 }
+
+TEST_CASE("matmul batches and broadcasts stacks of matrices; shape ops take signed axes",
+          "[docs][tensors]") {
+  // [snippet: batched]
+  Generator generator(2);
+  Tensor x = randn({8, 5, 3}, generator);                // 8 sequences of 5 steps, 3 features
+  Tensor w = randn({3, 4}, generator).requires_grad_();  // one matrix for every batch entry
+  Tensor scores = matmul(x, w);                          // (8, 5, 4): one gemm for the stack
+  CHECK(scores.shape() == Shape{8, 5, 4});
+  Tensor attention = softmax(matmul(scores, scores, false, true), -1);  // (8, 5, 5), flags
+  Tensor causal = tril(ones({5, 5}));                                   // mask the future
+  Tensor pooled = logsumexp(attention * causal, {-1});                  // (8, 5)
+  sum(pooled).backward();
+  CHECK(w.grad().shape() == Shape{3, 4});  // summed over the 8 batch entries
+
+  CHECK(permute(x, {2, 0, 1}).shape() == Shape{3, 8, 5});
+  CHECK(flatten(x, 1).shape() == Shape{8, 15});
+  CHECK(stack({x, x}, -1).shape() == Shape{8, 5, 3, 2});
+  CHECK(split(x, 2, -2).size() == 3);  // pieces of 2, 2 and 1 steps
+  CHECK_THROWS_WITH(matmul(x, randn({2, 3, 4}, generator)),
+                    "matmul: batch dimensions do not broadcast: a is (8, 5, 3), b is (2, 3, 4)");
+  // [end]
+}

@@ -59,13 +59,14 @@ TEST_CASE("ops refuse undefined tensors, wrong shapes and wrong dtypes by name",
          Throws::invalid_argument, "add: cannot broadcast (2, 3) with (4, 3)"},
         {"matmul (2, 3) @ (2, 3)", [&] { matmul(a, a); }, Throws::invalid_argument,
          "matmul: inner dimensions differ: a is (2, 3), b is (2, 3)"},
-        {"matmul of a 3-D tensor",
+        {"matmul of stacks whose batches do not broadcast",
          [&] {
-           matmul(ones({2, 2, 2}), a);
+           matmul(ones({2, 2, 3}), ones({3, 3, 2}));
          },
-         Throws::invalid_argument, "matmul: supports 1-D and 2-D tensors; a is (2, 2, 2)"},
+         Throws::invalid_argument,
+         "matmul: batch dimensions do not broadcast: a is (2, 2, 3), b is (3, 3, 2)"},
         {"matmul of a scalar", [&] { matmul(scalar_tensor(1), a); }, Throws::invalid_argument,
-         "matmul: supports 1-D and 2-D tensors; a is ()"},
+         "matmul: both arguments need at least one dimension; a is ()"},
         {"reshape (2, 3) into (4, 2)",
          [&] {
            reshape(a, {4, 2});
@@ -546,5 +547,94 @@ TEST_CASE("convolutions and pooling refuse bad geometry by name, with the shapes
          adaptive_avg_pool2d(zeros({1, 1, 1, 2, 2}), 1);
        },
        Throws::invalid_argument, "adaptive_avg_pool2d: expected input of rank 4"},
+  });
+}
+
+TEST_CASE("batched matmul, statistics, view and join ops refuse bad shapes and arguments by name",
+          "[autograd][errors]") {
+  const Tensor a = ones({2, 3});
+  const Tensor c = ones({2, 3, 4});
+  check_bad_calls({
+      {"matmul of stacks whose batches do not broadcast",
+       [&] {
+         matmul(c, ones({5, 4, 2}));
+       },
+       Throws::invalid_argument,
+       "matmul: batch dimensions do not broadcast: a is (2, 3, 4), b is (5, 4, 2)"},
+      {"bmm of different batch sizes",
+       [&] {
+         bmm(c, ones({3, 4, 2}));
+       },
+       Throws::invalid_argument,
+       "bmm: needs two 3-D tensors with the same batch size; a is (2, 3, 4), b is (3, 4, 2)"},
+      {"min over an empty axis",
+       [&] {
+         min(zeros({2, 0}), {1});
+       },
+       Throws::invalid_argument, "min: no elements to reduce in a tensor of shape (2, 0)"},
+      {"logsumexp over an axis out of range", [&] { logsumexp(a, {2}); }, Throws::out_of_range,
+       "logsumexp: axis 2 out of range for a tensor of shape (2, 3)"},
+      {"var over a repeated axis",
+       [&] {
+         var(a, {1, -1});
+       },
+       Throws::invalid_argument, "var: axis listed twice for a tensor of shape (2, 3)"},
+      {"std of an undefined tensor", [&] { xgrad::std(Tensor()); }, Throws::invalid_argument,
+       "std: tensor is undefined"},
+      {"norm with p = 3", [&] { norm(a, 3); }, Throws::invalid_argument,
+       "norm: p must be 1, 2 or inf, got 3"},
+      {"cumsum along an axis out of range", [&] { cumsum(a, -3); }, Throws::out_of_range,
+       "cumsum: axis -3 out of range for a tensor of shape (2, 3)"},
+      {"sign of an undefined tensor", [&] { sign(Tensor()); }, Throws::invalid_argument,
+       "sign: tensor is undefined"},
+      {"squeeze of an axis out of range", [&] { squeeze(a, 2); }, Throws::out_of_range,
+       "squeeze: axis 2 out of range for a tensor of shape (2, 3)"},
+      {"unsqueeze at an axis out of range", [&] { unsqueeze(a, 3); }, Throws::out_of_range,
+       "unsqueeze: axis 3 out of range for a tensor of shape (2, 3) (a new axis goes from -3 to "
+       "2)"},
+      {"permute with a repeated axis",
+       [&] {
+         permute(c, {0, 0, 1});
+       },
+       Throws::invalid_argument,
+       "permute: (0, 0, 1) is not a permutation of the 3 axes of (2, 3, 4)"},
+      {"expand to an incompatible shape",
+       [&] {
+         expand(a, {4, 3});
+       },
+       Throws::invalid_argument, "expand: cannot expand (2, 3) to (4, 3)"},
+      {"flatten with start after end", [&] { flatten(c, 2, 0); }, Throws::invalid_argument,
+       "flatten: start axis 2 comes after end axis 0 for a tensor of shape (2, 3, 4)"},
+      {"stack of different shapes",
+       [&] {
+         stack({a, ones({2, 4})});
+       },
+       Throws::invalid_argument,
+       "stack: tensor 1 has shape (2, 4), tensor 0 has (2, 3); all must have the same shape"},
+      {"split sizes that do not add up",
+       [&] {
+         split(a, {1, 1}, 1);
+       },
+       Throws::invalid_argument, "split: sizes (1, 1) add up to 2, but axis 1 has extent 3"},
+      {"chunk into no pieces", [&] { chunk(a, 0); }, Throws::invalid_argument,
+       "chunk: chunks must be positive, got 0"},
+      {"pad with an odd list",
+       [&] {
+         pad(a, {1, 2, 3});
+       },
+       Throws::invalid_argument,
+       "pad: padding (1, 2, 3) must be (before, after) pairs, at most one per axis of (2, 3)"},
+      {"repeat with fewer counts than axes",
+       [&] {
+         repeat(c, {2, 2});
+       },
+       Throws::invalid_argument,
+       "repeat: repeats (2, 2) must be non-negative, one at least per axis of (2, 3, 4)"},
+      {"tril of a vector", [&] { tril(ones({3})); }, Throws::invalid_argument,
+       "tril: needs a tensor of rank 2 or more, got (3,)"},
+      {"triu of a scalar", [&] { triu(scalar_tensor(1)); }, Throws::invalid_argument,
+       "triu: needs a tensor of rank 2 or more, got ()"},
+      {"dropout with p above 1", [&] { dropout(a, 1.5); }, Throws::invalid_argument,
+       "dropout: p must be in [0, 1], got 1.5"},
   });
 }

@@ -188,10 +188,11 @@ TEST_CASE("matmul names both shapes when inner dimensions differ", "[autograd][m
 
 TEST_CASE("matmul rejects other ranks, mixed dtypes and undefined tensors", "[autograd][matmul]") {
   CHECK_THROWS_MATCHES(
-      matmul(ones({2, 3, 4}, float64), ones({4, 2}, float64)), std::invalid_argument,
-      MessageContains("matmul: supports 1-D and 2-D tensors; a is (2, 3, 4), b is (4, 2)"));
-  CHECK_THROWS_MATCHES(matmul(scalar_tensor(2, float64), ones({2}, float64)), std::invalid_argument,
-                       MessageContains("matmul: supports 1-D and 2-D tensors; a is (), b is (2,)"));
+      matmul(ones({2, 3, 4}, float64), ones({3, 4, 2}, float64)), std::invalid_argument,
+      MessageContains("matmul: batch dimensions do not broadcast: a is (2, 3, 4), b is (3, 4, 2)"));
+  CHECK_THROWS_MATCHES(
+      matmul(scalar_tensor(2, float64), ones({2}, float64)), std::invalid_argument,
+      MessageContains("matmul: both arguments need at least one dimension; a is (), b is (2,)"));
   CHECK_THROWS_MATCHES(
       matmul(ones({3}, float64), ones({3, 2}, float64), true, false), std::invalid_argument,
       MessageContains("matmul: transposed products need 2-D tensors; a is (3,), b is (3, 2)"));
