@@ -1,5 +1,5 @@
-// nn::MultiheadAttention as ops: three projections (one gemm each), per batch entry and head a
-// scores gemm, a softmax and a gemm with the values, then the output projection.
+// nn::MultiheadAttention as ops: three projections (one gemm each), the heads as a batch axis of
+// two batched products around a softmax, then the output projection.
 #include "nn/attention.hpp"
 
 #include <cmath>
@@ -148,42 +148,25 @@ AttentionOutput MultiheadAttention::forward(const Tensor& query, const Tensor& k
   const Tensor q = project(q_in, 0, l), k = project(k_in, 1, s), v = project(v_in, 2, s);
   const double scale = 1.0 / std::sqrt(static_cast<double>(d));
 
-  // TODO(ops): one batched matmul over (N heads) once bmm lands on main.
-  std::vector<Tensor> batch_out, batch_weights;
-  for (std::size_t b = 0; b < n; ++b) {
-    const Tensor qb = select(q, 0, b), kb = select(k, 0, b), vb = select(v, 0, b);  // (L|S, E)
-    Tensor padding;
-    if (key_padding_mask.defined()) {
-      padding = batched ? reshape(select(key_padding_mask, 0, b), Shape{1, s})
-                        : reshape(key_padding_mask, Shape{1, s});
-    }
-    std::vector<Tensor> head_out, head_weights;
-    for (std::size_t h = 0; h < heads; ++h) {
-      const Tensor qh = slice(qb, 1, h * d, (h + 1) * d);   // (L, d)
-      const Tensor kh = slice(kb, 1, h * d, (h + 1) * d);   // (S, d)
-      const Tensor vh = slice(vb, 1, h * d, (h + 1) * d);   // (S, d)
-      Tensor scores = matmul(qh, kh, false, true) * scale;  // (L, S) = q k^T / sqrt(d)
-      if (mask.defined())
-        scores = scores + (mask.dim() == 3 ? select(mask, 0, b * heads + h) : mask);
-      if (padding.defined()) scores = scores + padding;
-      Tensor weights = softmax(scores, -1);
-      if (need_weights) head_weights.push_back(reshape(weights, Shape{1, l, s}));
-      if (dropout_p_ > 0) weights = dropout_.forward(weights);
-      head_out.push_back(matmul(weights, vh));  // (L, d)
-    }
-    batch_out.push_back(reshape(concat(head_out, 1), Shape{1, l, e}));
-    if (need_weights) {
-      Tensor w = concat(head_weights, 0);  // (heads, L, S)
-      batch_weights.push_back(average_attn_weights ? reshape(mean(w, {0}), Shape{1, l, s})
-                                                   : reshape(w, Shape{1, heads, l, s}));
-    }
+  // Heads as a batch axis: (N, length, E) -> (N, heads, length, d).
+  auto split_heads = [&](const Tensor& t, std::size_t length) {
+    return permute(reshape(t, Shape{n, length, heads, d}), {0, 2, 1, 3});
+  };
+  const Tensor qh = split_heads(q, l), kh = split_heads(k, s), vh = split_heads(v, s);
+  Tensor scores = matmul(qh, kh, false, true) * scale;  // (N, heads, L, S) = q k^T / sqrt(d)
+  if (mask.defined()) {
+    scores = scores + (mask.dim() == 3 ? reshape(mask, Shape{n, heads, l, s}) : mask);
   }
-  const Tensor attended = concat(batch_out, 0);  // (N, L, E)
-  Tensor out = reshape(out_proj->forward(reshape(attended, Shape{n * l, e})), Shape{n, l, e});
+  if (key_padding_mask.defined()) scores = scores + reshape(key_padding_mask, Shape{n, 1, 1, s});
+  const Tensor weights = softmax(scores, -1);
+  const Tensor attended = matmul(dropout_p_ > 0 ? dropout_.forward(weights) : weights, vh);
+  // (N, heads, L, d) -> (N L, E), the heads side by side, then the output projection.
+  const Tensor joined = reshape(permute(attended, {0, 2, 1, 3}), Shape{n * l, e});
+  const Tensor out = reshape(out_proj->forward(joined), Shape{n, l, e});
   AttentionOutput result;
   result.output = !batched ? reshape(out, Shape{l, e}) : batch_first_ ? out : transpose(out, 0, 1);
   if (need_weights) {
-    result.weights = concat(batch_weights, 0);
+    result.weights = average_attn_weights ? mean(weights, {1}) : weights;
     if (!batched) result.weights = select(result.weights, 0, 0);
   }
   return result;

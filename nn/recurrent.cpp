@@ -41,14 +41,9 @@ std::vector<Tensor> make_weights(std::size_t gates, std::size_t in, std::size_t 
   return w;
 }
 
-// Columns [k hidden, (k + 1) hidden) of a (N, gates * hidden) gate tensor: gate k.
-Tensor gate(const Tensor& gates, std::size_t k, std::size_t hidden) {
-  return slice(gates, 1, k * hidden, (k + 1) * hidden);
-}
-
 // One step from gx = x W_ih^T + b_ih (N, gates * hidden) and the state h, c (N, hidden).
 LSTMState step(Mode mode, const Tensor& gx, const LSTMState& s, const Tensor& w_hh,
-               const Tensor& b_hh, std::size_t hidden) {
+               const Tensor& b_hh) {
   const Tensor gh = linear(s.h, w_hh, b_hh);  // (N, gates * hidden) = h W_hh^T + b_hh
   switch (mode) {
     case Mode::rnn_tanh:
@@ -56,17 +51,17 @@ LSTMState step(Mode mode, const Tensor& gx, const LSTMState& s, const Tensor& w_
     case Mode::rnn_relu:
       return {relu(gx + gh), Tensor()};
     case Mode::gru: {
-      const Tensor r = sigmoid(gate(gx, 0, hidden) + gate(gh, 0, hidden));
-      const Tensor z = sigmoid(gate(gx, 1, hidden) + gate(gh, 1, hidden));
-      const Tensor n = tanh(gate(gx, 2, hidden) + r * gate(gh, 2, hidden));
+      // The gates' columns: [r | z | n], each `hidden` wide.
+      const std::vector<Tensor> x = chunk(gx, 3, 1), h = chunk(gh, 3, 1);
+      const Tensor r = sigmoid(x[0] + h[0]);
+      const Tensor z = sigmoid(x[1] + h[1]);
+      const Tensor n = tanh(x[2] + r * h[2]);
       return {n + z * (s.h - n), Tensor()};  // (1 - z) n + z h
     }
     case Mode::lstm: {
-      const Tensor g = gx + gh;
-      const Tensor i = sigmoid(gate(g, 0, hidden));
-      const Tensor f = sigmoid(gate(g, 1, hidden));
-      const Tensor c = f * s.c + i * tanh(gate(g, 2, hidden));
-      return {sigmoid(gate(g, 3, hidden)) * tanh(c), c};
+      const std::vector<Tensor> g = chunk(gx + gh, 4, 1);  // [i | f | g | o]
+      const Tensor c = sigmoid(g[1]) * s.c + sigmoid(g[0]) * tanh(g[2]);
+      return {sigmoid(g[3]) * tanh(c), c};
     }
   }
   return {};
@@ -114,7 +109,7 @@ LSTMState run_cell(const char* name, Mode mode, const Tensor& input, LSTMState s
     if (!batched) t = reshape(t, Shape{1, hidden});
   }
   const Tensor x = batched ? input : reshape(input, Shape{1, input_size});
-  LSTMState out = step(mode, linear(x, w[0], w[2]), state, w[1], w[3], hidden);
+  LSTMState out = step(mode, linear(x, w[0], w[2]), state, w[1], w[3]);
   if (!batched) {
     out.h = reshape(out.h, Shape{hidden});
     if (out.c.defined()) out.c = reshape(out.c, Shape{hidden});
@@ -134,17 +129,6 @@ std::string cell_repr(std::size_t in, std::size_t hidden, bool bias) {
   std::string s = std::to_string(in) + ", " + std::to_string(hidden);
   if (!bias) s += ", bias=false";
   return s;
-}
-
-// The time steps of xp (L, N, width) as L tensors (N, width).
-// TODO(ops): one split/unbind node once it lands on main; select's backward scatters each step's
-// gradient into a tensor of the whole sequence's size.
-std::vector<Tensor> unbind_steps(const Tensor& xp) {
-  std::vector<Tensor> steps;
-  const std::size_t length = xp.size(0);
-  steps.reserve(length);
-  for (std::size_t t = 0; t < length; ++t) steps.push_back(select(xp, 0, t));
-  return steps;
 }
 
 }  // namespace
@@ -312,26 +296,26 @@ RNNOutput RNNBase::forward(const Tensor& input, const Tensor& h0, const Tensor& 
       dst = init.defined() ? reshape(select(init, 0, k), Shape{n, hidden})
                            : zeros({n, hidden}, dtype);
     }
-    // xp[L, N, gates * hidden] = x[L N, in] @ W_ih^T + b_ih: the whole sequence in one gemm.
-    const Tensor xp = reshape(linear(reshape(x, Shape{length * n, in}), w[0], w[2]),
-                              Shape{length, n, gates_ * hidden});
+    // xp[L N, gates * hidden] = x[L N, in] @ W_ih^T + b_ih: the whole sequence in one gemm, its
+    // rows time-major, then cut into the L steps' (N, gates * hidden) by one split node.
+    const Tensor xp = linear(reshape(x, Shape{length * n, in}), w[0], w[2]);
     std::vector<Tensor> outputs;
     outputs.reserve(length);
-    for (const Tensor& gx : unbind_steps(xp)) {
-      s = step(mode, gx, s, w[1], w[3], hidden);
-      outputs.push_back(reshape(s.h, Shape{1, n, hidden}));
+    for (const Tensor& gx : split(xp, static_cast<long>(n), 0)) {
+      s = step(mode, gx, s, w[1], w[3]);
+      outputs.push_back(s.h);
     }
-    x = concat(outputs, 0);  // (L, N, hidden)
+    x = stack(outputs, 0);  // (L, N, hidden)
     if (k + 1 < layers) x = dropout_.forward(x);
-    h_n.push_back(reshape(s.h, Shape{1, n, hidden}));
-    if (mode == Mode::lstm) c_n.push_back(reshape(s.c, Shape{1, n, hidden}));
+    h_n.push_back(s.h);
+    if (mode == Mode::lstm) c_n.push_back(s.c);
   }
   RNNOutput out;
   out.output = !batched ? reshape(x, Shape{length, hidden}) : time_second ? transpose(x, 0, 1) : x;
-  out.h_n = concat(h_n, 0);
+  out.h_n = stack(h_n, 0);  // (layers, N, hidden)
   if (!batched) out.h_n = reshape(out.h_n, Shape{layers, hidden});
   if (mode == Mode::lstm) {
-    out.c_n = concat(c_n, 0);
+    out.c_n = stack(c_n, 0);
     if (!batched) out.c_n = reshape(out.c_n, Shape{layers, hidden});
   }
   return out;
