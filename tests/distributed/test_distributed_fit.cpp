@@ -7,6 +7,7 @@
 #include "autograd/factory.hpp"
 #include "autograd/ops.hpp"
 #include "distributed/context.hpp"
+#include "models/linear_regression.hpp"
 #include "nn/activation.hpp"
 #include "nn/data/distributed_sampler.hpp"
 #include "nn/linear.hpp"
@@ -85,4 +86,30 @@ TEST_CASE("fit on N ranks trains and reports as one process on the union of thei
   }
   // Progress is printed by rank 0 only.
   CHECK(progress.str().empty() == (group->rank() != 0));
+}
+
+TEST_CASE("a model's fit with a distributed context keeps the replicas equal and learns",
+          "[distributed][fit]") {
+  static distributed::ProcessGroup* group =
+      new distributed::ProcessGroup(MPI_COMM_WORLD, std::chrono::seconds(60));
+  distributed::Context context(*group);
+  Generator g(3);
+  const Tensor x = randn({60, 2}, g, float64);
+  const Tensor y = x.sum({1}) * 2.0 + 1.0;
+  models::LinearRegression::Options model_options;
+  model_options.dtype = float64;
+  models::LinearRegression model(model_options);
+  models::FitOptions options;
+  options.epochs = 50;
+  options.batch_size = 10;
+  options.learning_rate = 0.05;
+  options.distributed = &context;
+  model.fit(x, y, options);
+  // Every rank predicts the same, and well.
+  Tensor prediction = model.predict(x).detach().clone();
+  Tensor low = prediction.clone(), high = prediction.clone();
+  group->all_reduce(low, distributed::ReduceOp::min);
+  group->all_reduce(high, distributed::ReduceOp::max);
+  CHECK(max(high - low).item() == 0);
+  CHECK(model.score(x, y) > 0.99);
 }
