@@ -172,6 +172,8 @@ std::string DistributedDataParallel::extra_repr() const {
 }
 
 Tensor DistributedDataParallel::forward(const Tensor& input) {
+  // A backward pass that threw before its end left its buckets half-filled: start clean.
+  if (in_pass_) reset_pass();
   if (is_training() && options_.broadcast_buffers && group_.world_size() > 1) {
     no_grad guard;
     for (auto& [name, b] : module_->named_buffers()) group_.broadcast(b, 0);
