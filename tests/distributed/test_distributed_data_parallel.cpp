@@ -295,3 +295,33 @@ TEST_CASE("a checkpoint saved by rank 0 and loaded by every rank resumes identic
   group.barrier();
   if (group.rank() == 0) std::filesystem::remove(path);
 }
+
+namespace {
+
+// A layer with a buffer that each rank changes differently, as running statistics would.
+class Tally : public nn::Module {
+ public:
+  explicit Tally(double start) {
+    weight_ = register_parameter("weight", ones({2}, float64));
+    tally_ = register_buffer("tally", full({1}, start, float64));
+  }
+  Tensor forward(const Tensor& x) override { return x * weight_; }
+  Tensor tally_, weight_;
+};
+
+}  // namespace
+
+TEST_CASE("buffers are rank 0's at construction and before every training forward",
+          "[distributed][ddp]") {
+  ProcessGroup& group = world();
+  auto layer = std::make_shared<Tally>(10.0 + group.rank());
+  DistributedDataParallel ddp(layer, group);
+  CHECK(layer->tally_.item() == 10.0);
+  layer->tally_.data<double>()(0) = 20.0 + group.rank();  // drifts apart, as statistics would
+  ddp(ones({3, 2}, float64));
+  CHECK(layer->tally_.item() == 20.0);
+  ddp.eval();  // not in evaluation
+  layer->tally_.data<double>()(0) = 30.0 + group.rank();
+  ddp(ones({3, 2}, float64));
+  CHECK(layer->tally_.item() == 30.0 + group.rank());
+}
