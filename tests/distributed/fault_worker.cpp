@@ -3,7 +3,8 @@
 //   fault_worker kill CHECKPOINT TIMEOUT_MS   the last rank SIGKILLs itself before step 5; the
 //                                             others must fail in a collective within the timeout
 //   fault_worker resume CHECKPOINT TIMEOUT_MS every rank loads the checkpoint and trains on
-// Exit codes: 0 done, 3 a collective failed (the message on stderr names it), 2 another error.
+// Exit codes: 0 done, 2 another error; when a collective failed, main prints its message and
+// returns 3, and Environment's destructor then ends the job with MPI_Abort (mpirun exits non-zero).
 #include <signal.h>
 #include <unistd.h>
 
