@@ -30,6 +30,7 @@ struct Walk {
   const Node* current;
   bool products;
   std::vector<Pending> pending;
+  std::vector<std::function<void()>> callbacks;  // Engine::queue_callback's, run first at the end
 };
 thread_local Walk* current_walk = nullptr;
 
@@ -83,6 +84,13 @@ std::string describe_gradient(const Tensor& g) {
 }
 
 }  // namespace
+
+void Engine::queue_callback(std::function<void()> callback) {
+  if (!current_walk) {
+    throw std::runtime_error("queue_callback: no backward pass is running on this thread");
+  }
+  current_walk->callbacks.push_back(std::move(callback));
+}
 
 std::vector<std::shared_ptr<Node>> Engine::topological_order(
     const std::vector<std::shared_ptr<Node>>& roots) {
@@ -195,7 +203,7 @@ std::vector<Tensor> Engine::run(const std::vector<Tensor>& outputs,
   // in a plain pass: not when recording it, capturing gradients, or checking them for anomalies.
   // A root's seed is one more gradient arriving at it.
   for (const auto& root : roots) ++root->dependencies_;
-  Walk walk{&order, nullptr, !create_graph && !capturing && !AnomalyMode::is_enabled(), {}};
+  Walk walk{&order, nullptr, !create_graph && !capturing && !AnomalyMode::is_enabled(), {}, {}};
   WalkContext walk_context(&walk);
 
   for (std::size_t index = 0; index < order.size(); ++index) {
@@ -254,6 +262,11 @@ std::vector<Tensor> Engine::run(const std::vector<Tensor>& outputs,
   // Steps wait for the end of the walk: a node that has no edge to a parameter but reads its
   // values (through a detached alias, say) may come after the parameter's AccumulateGrad.
   walk.current = nullptr;
+  // By index: a callback may queue another.
+  for (std::size_t i = 0; i < walk.callbacks.size(); ++i) {
+    std::function<void()> callback = std::move(walk.callbacks[i]);
+    callback();
+  }
   for (Walk::Pending& p : walk.pending) {
     p.step->apply(p.param, p.grad);
     detail::bump_version(*p.param.impl()->storage, "step");
@@ -275,7 +288,9 @@ BackwardStep* product_step(const Tensor& param, double& alpha, double& beta) {
     return nullptr;
   }
   const auto& impl = param.impl();
-  if (!impl->backward_step || impl->grad_fn || impl->grad || impl->storage.use_count() != 1) {
+  // A hooked leaf's gradient must exist for its hook to see.
+  if (!impl->backward_step || impl->post_accumulate_grad_hook || impl->grad_fn || impl->grad ||
+      impl->storage.use_count() != 1) {
     return nullptr;
   }
   const std::shared_ptr<Node> accumulator = impl->grad_accumulator.lock();

@@ -2,6 +2,7 @@
 // returns gradients instead of accumulating them (torch.autograd.backward / torch.autograd.grad).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -36,9 +37,28 @@ class BackwardStep {
   }
 };
 
+/// Told by a plain backward() (no create_graph, not autograd::grad) as soon as a leaf's gradient
+/// in that pass is complete, during the pass, before any BackwardStep runs (PyTorch's
+/// post-accumulate-grad hook): a data-parallel wrapper starts reducing the gradient there while
+/// the rest of the pass goes on. Installed with Tensor::set_post_accumulate_grad_hook.
+class PostAccumulateGradHook {
+ public:
+  virtual ~PostAccumulateGradHook() = default;
+  /// `grad` is the leaf's whole gradient (including what an earlier pass left in .grad()): the
+  /// tensor that .grad() will hold, or that the leaf's BackwardStep will be given. Its values are
+  /// this leaf's alone, so the hook, or a callback it queues, may overwrite them in place.
+  virtual void on_gradient(const Tensor& param, const Tensor& grad) = 0;
+};
+
 /// Runs backward passes; its static functions are the engine's whole interface.
 class Engine {
  public:
+  /// Queues `callback` to run once the backward pass running on this thread has walked its graph,
+  /// before any BackwardStep is taken (PyTorch's queue_callback): the end-of-pass point of a
+  /// PostAccumulateGradHook. An exception from it leaves backward(). Throws std::runtime_error
+  /// outside a backward pass.
+  static void queue_callback(std::function<void()> callback);
+
   /// Nodes reachable from `roots`, each before all of its inputs (outputs first).
   static std::vector<std::shared_ptr<Node>> topological_order(
       const std::vector<std::shared_ptr<Node>>& roots);

@@ -79,8 +79,18 @@ Gradients AccumulateGrad::apply(const Tensor& grad_output) {
     // the backward pass ends, and the gradient is not stored.
     Tensor grad = leaf->grad ? add(Tensor(leaf->grad), grad_output) : grad_output;
     const std::shared_ptr<BackwardStep> step = leaf->backward_step;
+    if (leaf->post_accumulate_grad_hook) {
+      // The hook may write the values in place: they must be this leaf's alone (an add's
+      // backward hands the same gradient to both of its inputs).
+      const long handles = grad.is_same(grad_output) ? 2 : 1;  // ours, and the engine's
+      if (grad.impl().use_count() > handles || grad.impl()->storage.use_count() != 1) {
+        grad = grad.detach().clone();
+      }
+    }
     if (detail::defer_step(step, Tensor(leaf), grad)) {
       leaf->grad.reset();
+      if (leaf->post_accumulate_grad_hook)
+        leaf->post_accumulate_grad_hook->on_gradient(Tensor(leaf), grad);
       return {};
     }
   }
@@ -101,6 +111,9 @@ Gradients AccumulateGrad::apply(const Tensor& grad_output) {
     add_(grad, grad_output);
   } else {
     leaf->grad = add(Tensor(leaf->grad), grad_output).detach().impl();
+  }
+  if (leaf->post_accumulate_grad_hook && !GradMode::is_enabled()) {
+    leaf->post_accumulate_grad_hook->on_gradient(Tensor(leaf), Tensor(leaf->grad));
   }
   return {};
 }

@@ -219,6 +219,22 @@ const std::shared_ptr<BackwardStep>& Tensor::backward_step() const {
   return checked(impl_, "backward_step").backward_step;
 }
 
+void Tensor::set_post_accumulate_grad_hook(std::shared_ptr<PostAccumulateGradHook> hook) {
+  const auto& impl = checked(impl_, "set_post_accumulate_grad_hook");
+  if (hook && (impl.grad_fn || !impl.requires_grad)) {
+    throw std::invalid_argument(
+        "set_post_accumulate_grad_hook: only a leaf that requires grad has a gradient to hook; "
+        "this tensor " +
+        std::string(impl.grad_fn ? "was made by '" + impl.grad_fn->name() + "'"
+                                 : "does not require grad"));
+  }
+  impl_->post_accumulate_grad_hook = std::move(hook);
+}
+
+const std::shared_ptr<PostAccumulateGradHook>& Tensor::post_accumulate_grad_hook() const {
+  return checked(impl_, "post_accumulate_grad_hook").post_accumulate_grad_hook;
+}
+
 void Tensor::backward(const Tensor& gradient, bool retain_graph, bool create_graph) const {
   checked(impl_, "backward");
   autograd::backward({*this}, {gradient}, retain_graph, create_graph);

@@ -20,6 +20,7 @@ namespace xgrad {
 class Node;
 class BackwardStep;
 class TensorIndex;
+class PostAccumulateGradHook;
 
 namespace detail {
 
@@ -47,6 +48,7 @@ struct TensorImpl {
   std::weak_ptr<Node> grad_accumulator;  // a leaf's AccumulateGrad node, while a graph uses it
   std::shared_ptr<TensorImpl> grad;      // accumulated gradient; null until a backward reaches it
   std::shared_ptr<BackwardStep> backward_step;  // a leaf's update taken in backward, if any
+  std::shared_ptr<PostAccumulateGradHook> post_accumulate_grad_hook;  // told of complete gradients
   bool requires_grad = false;
 };
 
@@ -115,6 +117,12 @@ class Tensor {
   /// std::invalid_argument on a tensor that is not a leaf requiring grad.
   void set_backward_step(std::shared_ptr<BackwardStep> step);
   const std::shared_ptr<BackwardStep>& backward_step() const;
+  /// Gives this leaf a hook that a plain backward() calls as soon as the leaf's gradient in that
+  /// pass is complete (PyTorch's register_post_accumulate_grad_hook); null removes it. See
+  /// PostAccumulateGradHook (engine.hpp). Throws std::invalid_argument on a tensor that is not a
+  /// leaf requiring grad.
+  void set_post_accumulate_grad_hook(std::shared_ptr<PostAccumulateGradHook> hook);
+  const std::shared_ptr<PostAccumulateGradHook>& post_accumulate_grad_hook() const;
 
   /// Backpropagates from this tensor into the .grad() of every leaf that requires grad. A scalar
   /// needs no gradient; any other tensor needs one of its own shape. Without retain_graph the graph

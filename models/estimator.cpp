@@ -127,6 +127,7 @@ nn::History Estimator::train(const Tensor& x, const Tensor& y, std::size_t n_out
   fit.checkpoint_path = o.checkpoint_path;
   fit.callbacks = o.callbacks;
   fit.verbosity = o.verbosity;
+  fit.distributed = o.distributed;
 
   data::Dataset train_set(x_train, y_train);
   std::unique_ptr<data::Dataset> val_set;

@@ -53,6 +53,9 @@ struct FitOptions {
   std::string checkpoint_path;
   std::vector<nn::Callback> callbacks;
   nn::Verbosity verbosity = nn::Verbosity::silent;
+  /// Data-parallel training on several processes: nn::FitOptions::distributed (set on every rank;
+  /// each holds all the data, the scaler and split come out the same everywhere).
+  nn::DistributedContext* distributed = nullptr;
 };
 
 }  // namespace xgrad::models

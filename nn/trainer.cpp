@@ -130,13 +130,32 @@ History Trainer::fit(const data::Dataset& train, const data::Dataset* validation
   History history;
   if (o.metric) history.metric_name = o.metric_name;
 
-  data::DataLoader loader(train, o.batch_size, o.shuffle, o.seed, o.drop_last);
+  // Data-parallel: this worker's shard, and a model whose backward averages gradients.
+  DistributedContext* const dist = o.distributed;
+  std::shared_ptr<data::DistributedSampler> sampler;
+  std::shared_ptr<Module> wrapped;
+  if (dist) {
+    sampler = std::make_shared<data::DistributedSampler>(
+        train.size(), static_cast<std::size_t>(dist->world_size()),
+        static_cast<std::size_t>(dist->rank()), o.shuffle, o.seed, o.drop_last);
+    wrapped = dist->wrap(model_);
+  }
+  Module& net = wrapped ? *wrapped : model_;
+  auto averaged = [dist](double value) {
+    std::vector<double> v{value};
+    if (dist) dist->average(v);
+    return v[0];
+  };
+  data::DataLoader loader =
+      dist ? data::DataLoader(train, o.batch_size, sampler, o.drop_last)
+           : data::DataLoader(train, o.batch_size, o.shuffle, o.seed, o.drop_last);
   if (loader.size() == 0) {
     throw std::invalid_argument("fit: drop_last with batch_size " + std::to_string(o.batch_size) +
                                 " leaves no complete batch of the " + std::to_string(train.size()) +
                                 " training samples");
   }
-  detail::Progress progress(o.verbosity, o.out, o.epochs, loader.size(), o.metric_name);
+  detail::Progress progress(dist && !dist->is_root() ? Verbosity::silent : o.verbosity, o.out,
+                            o.epochs, loader.size(), o.metric_name);
   const std::vector<Tensor> params = model_.parameters();
 
   // The best weights so far by the monitored value; the starting weights until an epoch ends.
@@ -166,6 +185,7 @@ History Trainer::fit(const data::Dataset& train, const data::Dataset* validation
   optimizer_.zero_grad();
   for (std::size_t epoch = 1; epoch <= o.epochs; ++epoch) {
     progress.start_epoch(epoch);
+    if (sampler) sampler->set_epoch(epoch - 1);
     epoch_start = snapshot(model_);
     const auto start = std::chrono::steady_clock::now();
     double loss_sum = 0;
@@ -173,9 +193,9 @@ History Trainer::fit(const data::Dataset& train, const data::Dataset* validation
     std::vector<Tensor> predictions, targets;
     for (const data::Batch& batch : loader) {
       ++batch_index;
-      Tensor prediction = model_(batch.x);
+      Tensor prediction = net(batch.x);
       Tensor loss = batch_loss(loss_, prediction, batch.y);
-      const double value = loss.item();
+      const double value = averaged(loss.item());
       if (!std::isfinite(value)) {
         restore_best();
         history.weights_after_epoch = kept_after;
@@ -208,7 +228,9 @@ History Trainer::fit(const data::Dataset& train, const data::Dataset* validation
     EpochLog log;
     log.epoch = epoch;
     log.train_loss = loss_sum / static_cast<double>(rows);
-    if (o.metric) log.train_metric = o.metric(concat(predictions, 0), concat(targets, 0));
+    if (o.metric) {
+      log.train_metric = averaged(o.metric(concat(predictions, 0), concat(targets, 0)));
+    }
     if (validation) std::tie(log.val_loss, log.val_metric) = evaluate(*validation);
     log.lr = optimizer_.lr();
     log.steps = steps;
@@ -234,7 +256,9 @@ History Trainer::fit(const data::Dataset& train, const data::Dataset* validation
           kept_after = epoch - 1;
         }
         since_best = 0;
-        if (!o.checkpoint_path.empty()) save(model_, o.checkpoint_path);
+        if (!o.checkpoint_path.empty() && (!dist || dist->is_root())) {
+          save(model_, o.checkpoint_path);
+        }
       } else {
         ++since_best;
       }
@@ -247,6 +271,7 @@ History Trainer::fit(const data::Dataset& train, const data::Dataset* validation
     }
     progress.epoch_done(log);
     for (const Callback& callback : o.callbacks) callback(*this, log);
+    if (dist) stop_requested_ = averaged(stop_requested_ ? 1 : 0) > 0;
     if (o.early_stopping && since_best > 0 && since_best >= o.patience) {
       history.stopped_early = true;
       break;

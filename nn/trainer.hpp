@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "nn/data/dataset.hpp"
+#include "nn/distributed_context.hpp"
 #include "nn/loss.hpp"
 #include "nn/module.hpp"
 #include "nn/optim/optimizer.hpp"
@@ -87,6 +88,15 @@ struct FitOptions {
   std::vector<Callback> callbacks;
   Verbosity verbosity = Verbosity::automatic;  // a bar on a terminal, one line per epoch otherwise
   std::ostream* out = nullptr;                 // where progress goes; std::cout if null
+
+  /// Data-parallel training, set on every worker (distributed::Context over MPI); null: one
+  /// process. fit() then wraps the model so that gradients are averaged over workers, trains each
+  /// on its shard of the data (a DistributedSampler over shuffle, seed and drop_last), reports
+  /// losses and metrics averaged over workers (one small allreduce per batch, so a NaN stops every
+  /// worker alike), decides early stopping and callbacks' stop requests alike everywhere, and
+  /// prints progress and writes checkpoints on the root worker only. Validation runs whole on
+  /// every worker (the replicas are equal).
+  DistributedContext* distributed = nullptr;
 };
 
 /// Thrown when a loss becomes NaN or infinite. The model then holds the best weights seen by the

@@ -6,8 +6,9 @@ set -euo pipefail
 
 # clang, its sanitizer and libFuzzer runtimes (libclang-rt-14-dev) and llvm-symbolizer (llvm-14)
 # serve the fuzzing stage of scripts/run_tests.sh; gcc's own sanitizer runtimes come with g++.
+# Open MPI (libopenmpi-dev, openmpi-bin) builds distributed/ and runs its tests under mpirun.
 packages=(cmake g++ make ccache pkg-config libxtensor-dev libxtensor-blas-dev libopenblas-dev libzip-dev catch2
-  libcli11-dev clang libclang-rt-14-dev llvm-14 "$@")
+  libcli11-dev clang libclang-rt-14-dev llvm-14 libopenmpi-dev openmpi-bin "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -26,6 +26,16 @@ run custom_model
 run cnn_digits
 run time_series
 run word_embeddings
+# Data-parallel training with 2 processes (built when Open MPI is installed).
+if [ -x build/examples/distributed_training ]; then
+  mpirun=$(command -v mpirun || command -v mpirun.openmpi)
+  as_root=()
+  [ "$(id -u)" -ne 0 ] || as_root=(--allow-run-as-root)
+  echo
+  echo "=== distributed_training (2 processes) ==="
+  "$mpirun" --oversubscribe "${as_root[@]}" -np 2 ./build/examples/distributed_training \
+    --out "$out/distributed_training"
+fi
 
 echo
 echo "Done. Pictures are in $(pwd)/$out:"

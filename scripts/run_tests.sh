@@ -4,7 +4,8 @@
 #   normal  build/       Release build of everything; the whole suite with CTest
 #   asan    build-asan/  the whole suite under AddressSanitizer, UndefinedBehaviorSanitizer and
 #                        LeakSanitizer (gcc, -O1)
-#   tsan    build-tsan/  the [threads] tests under ThreadSanitizer (gcc, -O1)
+#   tsan    build-tsan/  the [threads] tests (and, with MPI, the one-rank distributed suite) under
+#                        ThreadSanitizer (gcc, -O1)
 #   fuzz    build-fuzz/  libFuzzer on read_csv and on checkpoint loading (clang, ASan + UBSan),
 #                        each for XGRAD_FUZZ_SECONDS (default 60)
 #
@@ -80,13 +81,19 @@ stage_tsan() {
   header "tsan: the [threads] tests under ThreadSanitizer in build-tsan/"
   configure_sanitized build-tsan thread -DXGRAD_BUILD_EXAMPLES=OFF
   cmake --build build-tsan -j "$jobs" --target thread_tests
+  # With MPI, the distributed suite on one rank too (tests/distributed/CMakeLists.txt).
+  local also=""
+  if grep -q '^XGRAD_WITH_MPI:BOOL=ON' build-tsan/CMakeCache.txt; then
+    cmake --build build-tsan -j "$jobs" --target distributed_tests
+    also='|^distributed_tests_1_rank$'
+  fi
   # OpenBLAS is not instrumented: its worker threads hand buffers back through synchronisation
   # TSan cannot see, which it would report as races in our code. One OpenBLAS thread runs every
   # BLAS call on the calling thread, so all synchronisation that remains is visible. The
   # suppressions file holds one report from inside glibc, with its reason.
   OPENBLAS_NUM_THREADS=1 \
     TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$root/tests/sanitizer/tsan.supp" \
-    run_ctest build-tsan -R '^threads:'
+    run_ctest build-tsan -R "^threads:$also"
 }
 
 stage_fuzz() {

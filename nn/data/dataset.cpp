@@ -56,14 +56,28 @@ DataLoader::DataLoader(Dataset dataset, std::size_t batch_size, bool shuffle, st
   if (dataset_.size() == 0) throw std::invalid_argument("DataLoader: the dataset is empty");
 }
 
+DataLoader::DataLoader(Dataset dataset, std::size_t batch_size,
+                       std::shared_ptr<DistributedSampler> sampler, bool drop_last)
+    : DataLoader(std::move(dataset), batch_size, false, 0, drop_last) {
+  if (!sampler) throw std::invalid_argument("DataLoader: the sampler is null");
+  const std::size_t covered = sampler->size() * sampler->num_replicas();
+  if (covered < dataset_.size() - (dataset_.size() % sampler->num_replicas()) ||
+      covered > dataset_.size() + sampler->num_replicas() - 1) {
+    throw std::invalid_argument("DataLoader: the sampler deals " + std::to_string(covered) +
+                                " samples, the dataset has " + std::to_string(dataset_.size()));
+  }
+  sampler_ = std::move(sampler);
+}
+
 std::size_t DataLoader::size() const {
-  const std::size_t n = dataset_.size();
+  const std::size_t n = sampler_ ? sampler_->size() : dataset_.size();
   return drop_last_ ? n / batch_size_ : (n + batch_size_ - 1) / batch_size_;
 }
 
 std::vector<std::vector<std::size_t>> DataLoader::epoch_indices() {
-  std::vector<std::size_t> order(dataset_.size());
+  std::vector<std::size_t> order(sampler_ ? 0 : dataset_.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
+  if (sampler_) order = sampler_->indices();
   if (shuffle_) {
     // Fisher-Yates with the loader's own generator: the same seed gives the same epochs.
     for (std::size_t i = order.size(); i > 1; --i) {

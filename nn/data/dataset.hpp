@@ -4,7 +4,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
+
+#include "nn/data/distributed_sampler.hpp"
 
 #include "autograd/random.hpp"
 #include "autograd/tensor.hpp"
@@ -45,6 +48,13 @@ class DataLoader {
   DataLoader(Dataset dataset, std::size_t batch_size, bool shuffle = false, std::uint64_t seed = 0,
              bool drop_last = false);
 
+  /// Serves this worker's shard of the dataset (sampler's indices, in its order) in batches of
+  /// batch_size: each worker of a data-parallel run makes one with its own rank. Call
+  /// sampler->set_epoch(e) before each epoch for a new permutation. Throws std::invalid_argument
+  /// for batch_size 0, an empty dataset, a null sampler, or a sampler of another dataset size.
+  DataLoader(Dataset dataset, std::size_t batch_size, std::shared_ptr<DistributedSampler> sampler,
+             bool drop_last = false);
+
   /// The number of batches in an epoch.
   std::size_t size() const;
   std::size_t batch_size() const { return batch_size_; }
@@ -79,6 +89,7 @@ class DataLoader {
   bool shuffle_;
   bool drop_last_;
   Generator generator_;
+  std::shared_ptr<DistributedSampler> sampler_;  // null: the whole dataset
 };
 
 }  // namespace xgrad::data
