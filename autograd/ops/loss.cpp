@@ -385,13 +385,6 @@ std::vector<std::int64_t> class_indices(const char* op, const Tensor& target) {
         throw std::invalid_argument(std::string(op) + ": target " + format_number(t[i]) +
                                     " is not a class index (row " + std::to_string(i) + ")");
       }
-      // An int64 holds [-2^63, 2^63): a target beyond that is no class, and converting it
-      // would be undefined behaviour.
-      if (!(std::fabs(t[i]) < 9.2e18)) {
-        throw std::out_of_range("cross_entropy: target " + format_number(t[i]) +
-                                " out of range for any number of classes (row " +
-                                std::to_string(i) + ")");
-      }
       classes[i] = static_cast<std::int64_t>(t[i]);
     }
   });
