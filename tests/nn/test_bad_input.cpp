@@ -453,10 +453,8 @@ TEST_CASE("data loading and preparation refuse bad data, files and arguments",
     const std::string big = dir.write("big.csv", "a,b\n1e300,1\n");
     check_bad_calls({
         {"a target of 1e30 for cross_entropy",
-         [] {
-           nn::CrossEntropyLoss()(ones({1, 3}), full({1}, 1e30));
-         },
-         Throws::invalid_argument, "target 1e+30 is not a class index (row 0)"},
+         [] { nn::CrossEntropyLoss()(ones({1, 3}), full({1}, 1e30)); }, Throws::invalid_argument,
+         "target 1e+30 is not a class index (row 0)"},
         {"a header without rows", [] { read_csv_text("a,b\n"); }, Throws::invalid_argument,
          "read_csv: <stream> has a header (line 1) but no data rows"},
         {"NaN written in the file", [] { read_csv_text("a,b\n1,nan\n"); }, Throws::invalid_argument,
@@ -493,10 +491,7 @@ TEST_CASE("data loading and preparation refuse bad data, files and arguments",
     fitted.fit(f32({{1, 2}, {3, 5}}));
     check_bad_calls({
         {"one_hot inferring 1000000001 classes from one label",
-         [] {
-           data::one_hot(std::vector<std::int64_t>{0, 1000000000});
-         },
-         Throws::invalid_argument,
+         [] { data::one_hot(std::vector<std::int64_t>{0, 1000000000}); }, Throws::invalid_argument,
          "one_hot: largest label is 1000000000; pass num_classes to build that many classes"},
         {"StandardScaler.transform before fit",
          [] {
@@ -639,10 +634,8 @@ TEST_CASE("checkpoints refuse missing, unreadable, truncated and corrupted files
        },
        Throws::invalid_argument, "save: bad tensor name '__xgrad__' (empty or reserved)"},
       {"saving a name with a NUL byte",
-       [&] {
-         nn::save({{std::string("w\0x", 3), ones({1})}}, good);
-       },
-       Throws::invalid_argument, "save: tensor name 'w\\0...' contains a NUL byte at position 1"},
+       [&] { nn::save({{std::string("w\0x", 3), ones({1})}}, good); }, Throws::invalid_argument,
+       "save: tensor name 'w\\0...' contains a NUL byte at position 1"},
   });
   if (::geteuid() != 0) {
     const std::string locked = dir.write("locked.npz", bytes);
@@ -837,243 +830,233 @@ TEST_CASE("normalization layers refuse wrong channel counts, ranks and one value
   nn::LayerNorm ln(Shape{3, 5});
   nn::GroupNorm gn(2, 4);
   check_bad_calls({
-    {"BatchNorm2d on 3 channels",
-     [&] {
-       bn2(ones({2, 3, 5, 5}));
-     },
-     Throws::invalid_argument,
-     "BatchNorm2d: input of shape (2, 3, 5, 5) has 3 channels, layer expects 4"},
-        {"BatchNorm2d on a 3-D input",
-         [&] {
-           bn2(ones({2, 4, 5}));
-         },
-         Throws::invalid_argument,
-         "BatchNorm2d: input of shape (2, 4, 5) has rank 3; expected (N, C, H, W)"},
-        {"BatchNorm1d on a 4-D input",
-         [&] {
-           bn1(ones({2, 3, 5, 5}));
-         },
-         Throws::invalid_argument,
-         "BatchNorm1d: input of shape (2, 3, 5, 5) has rank 4; expected (N, C) or (N, C, L)"},
-        {"BatchNorm1d training on a batch of one",
-         [&] {
-           bn1(ones({1, 3}));
-         },
-         Throws::invalid_argument,
-         "BatchNorm1d: expected more than 1 value per channel when training, got input of shape "
-         "(1, 3)"},
-        {"BatchNorm2d training on one 1x1 image",
-         [&] {
-           bn2(ones({1, 4, 1, 1}));
-         },
-         Throws::invalid_argument,
-         "BatchNorm2d: expected more than 1 value per channel when training, got input of shape "
-         "(1, 4, 1, 1)"},
-        {"BatchNorm1d float32 on float64",
-         [&] {
-           bn1(ones({2, 3}, float64));
-         },
-         Throws::invalid_argument, "BatchNorm1d: input is float64, layer is float32"},
-        {"BatchNorm1d with infinite momentum",
-         [&] { nn::BatchNorm1d(3, 1e-5, std::numeric_limits<double>::infinity()); },
-         Throws::invalid_argument, "BatchNorm1d: momentum must be finite, got inf"},
-        {"BatchNorm2d with no features", [&] { nn::BatchNorm2d(0); }, Throws::invalid_argument,
-         "BatchNorm2d: num_features must be positive"},
-        {"LayerNorm on the wrong trailing shape",
-         [&] {
-           ln(ones({2, 5, 3}));
-         },
-         Throws::invalid_argument,
-         "LayerNorm: input of shape (2, 5, 3) does not end in normalized_shape (3, 5)"},
-        {"LayerNorm with negative eps", [&] { nn::LayerNorm(3, -1.0); }, Throws::invalid_argument,
-         "LayerNorm: eps must be finite and non-negative, got -1"},
-        {"GroupNorm on 6 channels",
-         [&] {
-           gn(ones({2, 6, 3}));
-         },
-         Throws::invalid_argument,
-         "GroupNorm: input of shape (2, 6, 3) has 6 channels, layer expects 4"},
-        {"GroupNorm on a vector", [&] { gn(ones({4})); }, Throws::invalid_argument,
-         "GroupNorm: input of shape (4,) has rank 1; expected (N, C, ...) with rank at least 2"},
-        {"GroupNorm(3, 4)", [&] { nn::GroupNorm(3, 4); }, Throws::invalid_argument,
-         "GroupNorm: num_channels 4 must be a positive multiple of num_groups 3"},
-        {"GELU approximate 'fast'", [&] { nn::GELU("fast"); }, Throws::invalid_argument,
-         "GELU: approximate must be \"none\" or \"tanh\", got \"fast\""},
-        {"ELU alpha NaN", [&] { nn::ELU{kNaN}; }, Throws::invalid_argument,
-         "ELU: alpha must be finite, got nan"},
-        {"Hardtanh(1, -1)", [&] { nn::Hardtanh(1, -1); }, Throws::invalid_argument,
-         "Hardtanh: min_val must not exceed max_val (nor be NaN), got 1 and -1"},
-        TEST_CASE("image layers refuse bad input by name, with the shapes", "[nn][conv][errors]") {
-      nn::Conv2d conv(1, 4, 3);
-      nn::Conv1d conv1(2, 4, 3);
-      nn::MaxPool2d pool(2);
+      {"BatchNorm2d on 3 channels",
+       [&] {
+         bn2(ones({2, 3, 5, 5}));
+       },
+       Throws::invalid_argument,
+       "BatchNorm2d: input of shape (2, 3, 5, 5) has 3 channels, layer expects 4"},
+      {"BatchNorm2d on a 3-D input",
+       [&] {
+         bn2(ones({2, 4, 5}));
+       },
+       Throws::invalid_argument,
+       "BatchNorm2d: input of shape (2, 4, 5) has rank 3; expected (N, C, H, W)"},
+      {"BatchNorm1d on a 4-D input",
+       [&] {
+         bn1(ones({2, 3, 5, 5}));
+       },
+       Throws::invalid_argument,
+       "BatchNorm1d: input of shape (2, 3, 5, 5) has rank 4; expected (N, C) or (N, C, L)"},
+      {"BatchNorm1d training on a batch of one",
+       [&] {
+         bn1(ones({1, 3}));
+       },
+       Throws::invalid_argument,
+       "BatchNorm1d: expected more than 1 value per channel when training, got input of shape "
+       "(1, 3)"},
+      {"BatchNorm2d training on one 1x1 image",
+       [&] {
+         bn2(ones({1, 4, 1, 1}));
+       },
+       Throws::invalid_argument,
+       "BatchNorm2d: expected more than 1 value per channel when training, got input of shape "
+       "(1, 4, 1, 1)"},
+      {"BatchNorm1d float32 on float64",
+       [&] {
+         bn1(ones({2, 3}, float64));
+       },
+       Throws::invalid_argument, "BatchNorm1d: input is float64, layer is float32"},
+      {"BatchNorm1d with infinite momentum",
+       [&] { nn::BatchNorm1d(3, 1e-5, std::numeric_limits<double>::infinity()); },
+       Throws::invalid_argument, "BatchNorm1d: momentum must be finite, got inf"},
+      {"BatchNorm2d with no features", [&] { nn::BatchNorm2d(0); }, Throws::invalid_argument,
+       "BatchNorm2d: num_features must be positive"},
+      {"LayerNorm on the wrong trailing shape",
+       [&] {
+         ln(ones({2, 5, 3}));
+       },
+       Throws::invalid_argument,
+       "LayerNorm: input of shape (2, 5, 3) does not end in normalized_shape (3, 5)"},
+      {"LayerNorm with negative eps", [&] { nn::LayerNorm(3, -1.0); }, Throws::invalid_argument,
+       "LayerNorm: eps must be finite and non-negative, got -1"},
+      {"GroupNorm on 6 channels",
+       [&] {
+         gn(ones({2, 6, 3}));
+       },
+       Throws::invalid_argument,
+       "GroupNorm: input of shape (2, 6, 3) has 6 channels, layer expects 4"},
+      {"GroupNorm on a vector", [&] { gn(ones({4})); }, Throws::invalid_argument,
+       "GroupNorm: input of shape (4,) has rank 1; expected (N, C, ...) with rank at least 2"},
+      {"GroupNorm(3, 4)", [&] { nn::GroupNorm(3, 4); }, Throws::invalid_argument,
+       "GroupNorm: num_channels 4 must be a positive multiple of num_groups 3"},
+      {"GELU approximate 'fast'", [&] { nn::GELU("fast"); }, Throws::invalid_argument,
+       "GELU: approximate must be \"none\" or \"tanh\", got \"fast\""},
+      {"ELU alpha NaN", [&] { nn::ELU{kNaN}; }, Throws::invalid_argument,
+       "ELU: alpha must be finite, got nan"},
+      {"Hardtanh(1, -1)", [&] { nn::Hardtanh(1, -1); }, Throws::invalid_argument,
+       "Hardtanh: min_val must not exceed max_val (nor be NaN), got 1 and -1"},
+TEST_CASE("image layers refuse bad input by name, with the shapes", "[nn][conv][errors]") {
+  nn::Conv2d conv(1, 4, 3);
+  nn::Conv1d conv1(2, 4, 3);
+  nn::MaxPool2d pool(2);
   check_bad_calls({
-        {"Conv2d given 3 channels",
-         [&] {
-           conv(zeros({8, 3, 8, 8}));
-         },
-         Throws::invalid_argument, "Conv2d: input (8, 3, 8, 8) has 3 channels, layer expects 1"},
-            {"Conv2d given an input of rank 2",
-             [&] {
-               conv(zeros({8, 64}));
-             },
-             Throws::invalid_argument,
-             "Conv2d: input (8, 64) has rank 2; the layer takes (N, 1, H, W) or (1, H, W)"},
-            {"Conv2d given an image smaller than its kernel",
-             [&] {
-               conv(zeros({8, 1, 2, 8}));
-             },
-             Throws::invalid_argument,
-             "Conv2d: conv2d: kernel (3, 3) with dilation (1, 1) spans (3, 3), larger than the "
-             "padded "
-             "input (2, 8)"},
-            {"Conv2d given float64",
-             [&] {
-               conv(zeros({1, 1, 4, 4}, float64));
-             },
-             Throws::invalid_argument, "Conv2d: input is float64, layer is float32"},
-            {"Conv2d with stride 0", [] { nn::Conv2d(1, 4, 3, 0); }, Throws::invalid_argument,
-             "Conv2d: stride must be positive"},
-            {"Conv2d with a negative stride",
-             [] {
-               nn::Conv2d(1, 4, 3, {1, -1});
-             },
-             Throws::invalid_argument, "Conv2d: stride must be positive"},
-            {"Conv2d with zero output channels", [] { nn::Conv2d(1, 0, 3); },
-             Throws::invalid_argument,
-             "Conv2d: need at least one input and one output channel; got 1 -> 0"},
-            {"Conv2d with groups that do not divide the channels",
-             [] { nn::Conv2d(3, 4, 3, 1, 0, 1, 2); }, Throws::invalid_argument,
-             "Conv2d: groups 2 must be positive and divide in_channels 3 and out_channels 4"},
-            {"Conv2d with padding same and stride 2", [] { nn::Conv2d(1, 4, 3, 2, "same"); },
-             Throws::invalid_argument, "Conv2d: padding \"same\" needs stride 1"},
-            {"Conv1d given 3 channels",
-             [&] {
-               conv1(zeros({2, 3, 9}));
-             },
-             Throws::invalid_argument, "Conv1d: input (2, 3, 9) has 3 channels, layer expects 2"},
-            {"Conv1d given an input of rank 4",
-             [&] {
-               conv1(zeros({2, 2, 3, 9}));
-             },
-             Throws::invalid_argument, "Conv1d: input (2, 2, 3, 9) has rank 4"},
-            {"MaxPool2d given an input of rank 2",
-             [&] {
-               pool(zeros({4, 4}));
-             },
-             Throws::invalid_argument, "MaxPool2d: max_pool2d: expected input of rank 4"},
-            {"MaxPool2d given an image smaller than its window",
-             [&] {
-               pool(zeros({1, 1, 1, 4}));
-             },
-             Throws::invalid_argument,
-             "MaxPool2d: max_pool2d: kernel (2, 2) with dilation (1, 1) spans (2, 2)"},
-            {"MaxPool2d with stride 0", [] { nn::MaxPool2d(2, 0); }, Throws::invalid_argument,
-             "MaxPool2d: stride must be positive; got 0"},
-            {"AvgPool2d with padding above half the kernel", [] { nn::AvgPool2d(2, 2, 2); },
-             Throws::invalid_argument,
-             "AvgPool2d: padding must be between 0 and half the kernel size"},
-            {"AdaptiveAvgPool2d to zero", [] { nn::AdaptiveAvgPool2d(0); },
-             Throws::invalid_argument,
-             "AdaptiveAvgPool2d: output_size must be positive; got (0, 0)"},
-            {"Unflatten into sizes of another product",
-             [] {
-               nn::Unflatten(1, {3, 3})(zeros({2, 8}));
-             },
-             Throws::invalid_argument,
-             "Unflatten: input (2, 8) has extent 8 along dim 1, unflattened_size (3, 3) holds 9"},
-            {"Unflatten of an axis out of range",
-             [] {
-               nn::Unflatten(2, {2})(zeros({2, 8}));
-             },
-             Throws::invalid_argument, "Unflatten: dim 2 out of range for input (2, 8)"},
-            TEST_CASE(
-                "sequence modules refuse bad ids, empty sequences and misshapen states and masks",
-                "[nn][recurrent][errors]") {
-          nn::Embedding emb(10, 3);
-          nn::LSTM lstm(nn::RNNOptions(3, 4).num_layers(2));
-          nn::GRU gru(nn::RNNOptions(3, 4).batch_first(true));
-          nn::LSTMCell cell(3, 4);
-          nn::MultiheadAttention mha(4, 2);
-          const Tensor x = zeros({5, 2, 3});
-          const Tensor q = zeros({3, 2, 4});
-          check_bad_calls({
-              {"a token id equal to the vocabulary size",
-               [&] {
-                 emb.forward(std::vector<std::size_t>{1, 10});
-               },
-               Throws::out_of_range,
-               "Embedding: index 10 out of range for 10 embeddings (position 1)"},
-              {"a negative token id in a tensor",
-               [&] {
-                 emb.forward(f32({2.0f, -1.0f}));
-               },
-               Throws::out_of_range,
-               "Embedding: index -1 out of range for 10 embeddings (position 1)"},
-              {"a fractional token id", [&] { emb.forward(f32({2.5f})); }, Throws::invalid_argument,
-               "Embedding: index 2.5 at position 0 is not a whole number"},
-              {"padding_idx out of range", [] { nn::Embedding(4, 2, std::size_t(4)); },
-               Throws::invalid_argument, "Embedding: padding_idx 4 out of range for 4 embeddings"},
-              {"a sequence of length 0",
-               [&] {
-                 lstm.forward(zeros({0, 2, 3}));
-               },
-               Throws::invalid_argument, "LSTM: the sequence is empty (length 0)"},
-              {"a batch-first sequence of length 0",
-               [&] {
-                 gru.forward(zeros({2, 0, 3}));
-               },
-               Throws::invalid_argument, "GRU: the sequence is empty (length 0)"},
-              {"input features differ",
-               [&] {
-                 lstm.forward(zeros({5, 2, 4}));
-               },
-               Throws::invalid_argument,
-               "LSTM: input of shape (5, 2, 4), expected (L, N, 3) or (L, 3)"},
-              {"h0 of the wrong shape",
-               [&] {
-                 lstm.forward(x, zeros({1, 2, 4}), zeros({2, 2, 4}));
-               },
-               Throws::invalid_argument, "LSTM: h0 has shape (1, 2, 4), expected (2, 2, 4)"},
-              {"h0 without c0",
-               [&] {
-                 lstm.forward(x, zeros({2, 2, 4}));
-               },
-               Throws::invalid_argument, "LSTM: pass both h0 and c0, or neither"},
-              {"a cell state of the wrong shape",
-               [&] {
-                 cell.forward(zeros({2, 3}), {zeros({2, 4}), zeros({3, 4})});
-               },
-               Throws::invalid_argument, "LSTMCell: cx has shape (3, 4), expected (2, 4)"},
-              {"float64 input to a float32 layer",
-               [&] {
-                 lstm.forward(zeros({5, 2, 3}, float64));
-               },
-               Throws::invalid_argument, "LSTM: input is float64, layer is float32"},
-              {"zero hidden size", [] { nn::GRUCell(3, 0); }, Throws::invalid_argument,
-               "GRUCell: input_size and hidden_size must be positive; got 3 and 0"},
-              {"an unknown nonlinearity",
-               [] { nn::RNN(nn::RNNOptions(3, 4).nonlinearity("gelu")); }, Throws::invalid_argument,
-               "RNN: nonlinearity must be \"tanh\" or \"relu\", got \"gelu\""},
-              {"a key-padding mask of the wrong shape",
-               [&] {
-                 mha.forward(q, q, q, zeros({2, 4}));
-               },
-               Throws::invalid_argument,
-               "MultiheadAttention: key_padding_mask has shape (2, 4), expected (2, 3)"},
-              {"an attention mask of the wrong shape",
-               [&] {
-                 mha.forward(q, q, q, Tensor(), true, zeros({3, 2}));
-               },
-               Throws::invalid_argument,
-               "MultiheadAttention: attn_mask has shape (3, 2), expected (3, 3)"},
-              {"embed_dim not divisible by num_heads", [] { nn::MultiheadAttention(6, 4); },
-               Throws::invalid_argument,
-               "MultiheadAttention: embed_dim 6 must be a positive multiple of num_heads 4"},
-              {"an empty query",
-               [&] {
-                 mha.forward(zeros({0, 2, 4}), q, q);
-               },
-               Throws::invalid_argument, "MultiheadAttention: the sequence is empty (length 0)"},
-          });
-        }
+      {"Conv2d given 3 channels",
+       [&] {
+         conv(zeros({8, 3, 8, 8}));
+       },
+       Throws::invalid_argument, "Conv2d: input (8, 3, 8, 8) has 3 channels, layer expects 1"},
+      {"Conv2d given an input of rank 2",
+       [&] {
+         conv(zeros({8, 64}));
+       },
+       Throws::invalid_argument,
+       "Conv2d: input (8, 64) has rank 2; the layer takes (N, 1, H, W) or (1, H, W)"},
+      {"Conv2d given an image smaller than its kernel",
+       [&] {
+         conv(zeros({8, 1, 2, 8}));
+       },
+       Throws::invalid_argument,
+       "Conv2d: conv2d: kernel (3, 3) with dilation (1, 1) spans (3, 3), larger than the padded "
+       "input (2, 8)"},
+      {"Conv2d given float64",
+       [&] {
+         conv(zeros({1, 1, 4, 4}, float64));
+       },
+       Throws::invalid_argument, "Conv2d: input is float64, layer is float32"},
+      {"Conv2d with stride 0", [] { nn::Conv2d(1, 4, 3, 0); }, Throws::invalid_argument,
+       "Conv2d: stride must be positive"},
+      {"Conv2d with a negative stride",
+       [] {
+         nn::Conv2d(1, 4, 3, {1, -1});
+       },
+       Throws::invalid_argument, "Conv2d: stride must be positive"},
+      {"Conv2d with zero output channels", [] { nn::Conv2d(1, 0, 3); }, Throws::invalid_argument,
+       "Conv2d: need at least one input and one output channel; got 1 -> 0"},
+      {"Conv2d with groups that do not divide the channels",
+       [] { nn::Conv2d(3, 4, 3, 1, 0, 1, 2); }, Throws::invalid_argument,
+       "Conv2d: groups 2 must be positive and divide in_channels 3 and out_channels 4"},
+      {"Conv2d with padding same and stride 2", [] { nn::Conv2d(1, 4, 3, 2, "same"); },
+       Throws::invalid_argument, "Conv2d: padding \"same\" needs stride 1"},
+      {"Conv1d given 3 channels",
+       [&] {
+         conv1(zeros({2, 3, 9}));
+       },
+       Throws::invalid_argument, "Conv1d: input (2, 3, 9) has 3 channels, layer expects 2"},
+      {"Conv1d given an input of rank 4",
+       [&] {
+         conv1(zeros({2, 2, 3, 9}));
+       },
+       Throws::invalid_argument, "Conv1d: input (2, 2, 3, 9) has rank 4"},
+      {"MaxPool2d given an input of rank 2",
+       [&] {
+         pool(zeros({4, 4}));
+       },
+       Throws::invalid_argument, "MaxPool2d: max_pool2d: expected input of rank 4"},
+      {"MaxPool2d given an image smaller than its window",
+       [&] {
+         pool(zeros({1, 1, 1, 4}));
+       },
+       Throws::invalid_argument,
+       "MaxPool2d: max_pool2d: kernel (2, 2) with dilation (1, 1) spans (2, 2)"},
+      {"MaxPool2d with stride 0", [] { nn::MaxPool2d(2, 0); }, Throws::invalid_argument,
+       "MaxPool2d: stride must be positive; got 0"},
+      {"AvgPool2d with padding above half the kernel", [] { nn::AvgPool2d(2, 2, 2); },
+       Throws::invalid_argument, "AvgPool2d: padding must be between 0 and half the kernel size"},
+      {"AdaptiveAvgPool2d to zero", [] { nn::AdaptiveAvgPool2d(0); }, Throws::invalid_argument,
+       "AdaptiveAvgPool2d: output_size must be positive; got (0, 0)"},
+      {"Unflatten into sizes of another product",
+       [] {
+         nn::Unflatten(1, {3, 3})(zeros({2, 8}));
+       },
+       Throws::invalid_argument,
+       "Unflatten: input (2, 8) has extent 8 along dim 1, unflattened_size (3, 3) holds 9"},
+      {"Unflatten of an axis out of range",
+       [] {
+         nn::Unflatten(2, {2})(zeros({2, 8}));
+       },
+       Throws::invalid_argument, "Unflatten: dim 2 out of range for input (2, 8)"},
+TEST_CASE("sequence modules refuse bad ids, empty sequences and misshapen states and masks",
+          "[nn][recurrent][errors]") {
+  nn::Embedding emb(10, 3);
+  nn::LSTM lstm(nn::RNNOptions(3, 4).num_layers(2));
+  nn::GRU gru(nn::RNNOptions(3, 4).batch_first(true));
+  nn::LSTMCell cell(3, 4);
+  nn::MultiheadAttention mha(4, 2);
+  const Tensor x = zeros({5, 2, 3});
+  const Tensor q = zeros({3, 2, 4});
+  check_bad_calls({
+      {"a token id equal to the vocabulary size",
+       [&] {
+         emb.forward(std::vector<std::size_t>{1, 10});
+       },
+       Throws::out_of_range, "Embedding: index 10 out of range for 10 embeddings (position 1)"},
+      {"a negative token id in a tensor",
+       [&] {
+         emb.forward(f32({2.0f, -1.0f}));
+       },
+       Throws::out_of_range, "Embedding: index -1 out of range for 10 embeddings (position 1)"},
+      {"a fractional token id", [&] { emb.forward(f32({2.5f})); }, Throws::invalid_argument,
+       "Embedding: index 2.5 at position 0 is not a whole number"},
+      {"padding_idx out of range", [] { nn::Embedding(4, 2, std::size_t(4)); },
+       Throws::invalid_argument, "Embedding: padding_idx 4 out of range for 4 embeddings"},
+      {"a sequence of length 0",
+       [&] {
+         lstm.forward(zeros({0, 2, 3}));
+       },
+       Throws::invalid_argument, "LSTM: the sequence is empty (length 0)"},
+      {"a batch-first sequence of length 0",
+       [&] {
+         gru.forward(zeros({2, 0, 3}));
+       },
+       Throws::invalid_argument, "GRU: the sequence is empty (length 0)"},
+      {"input features differ",
+       [&] {
+         lstm.forward(zeros({5, 2, 4}));
+       },
+       Throws::invalid_argument, "LSTM: input of shape (5, 2, 4), expected (L, N, 3) or (L, 3)"},
+      {"h0 of the wrong shape",
+       [&] {
+         lstm.forward(x, zeros({1, 2, 4}), zeros({2, 2, 4}));
+       },
+       Throws::invalid_argument, "LSTM: h0 has shape (1, 2, 4), expected (2, 2, 4)"},
+      {"h0 without c0",
+       [&] {
+         lstm.forward(x, zeros({2, 2, 4}));
+       },
+       Throws::invalid_argument, "LSTM: pass both h0 and c0, or neither"},
+      {"a cell state of the wrong shape",
+       [&] {
+         cell.forward(zeros({2, 3}), {zeros({2, 4}), zeros({3, 4})});
+       },
+       Throws::invalid_argument, "LSTMCell: cx has shape (3, 4), expected (2, 4)"},
+      {"float64 input to a float32 layer",
+       [&] {
+         lstm.forward(zeros({5, 2, 3}, float64));
+       },
+       Throws::invalid_argument, "LSTM: input is float64, layer is float32"},
+      {"zero hidden size", [] { nn::GRUCell(3, 0); }, Throws::invalid_argument,
+       "GRUCell: input_size and hidden_size must be positive; got 3 and 0"},
+      {"an unknown nonlinearity", [] { nn::RNN(nn::RNNOptions(3, 4).nonlinearity("gelu")); },
+       Throws::invalid_argument, "RNN: nonlinearity must be \"tanh\" or \"relu\", got \"gelu\""},
+      {"a key-padding mask of the wrong shape",
+       [&] {
+         mha.forward(q, q, q, zeros({2, 4}));
+       },
+       Throws::invalid_argument,
+       "MultiheadAttention: key_padding_mask has shape (2, 4), expected (2, 3)"},
+      {"an attention mask of the wrong shape",
+       [&] {
+         mha.forward(q, q, q, Tensor(), true, zeros({3, 2}));
+       },
+       Throws::invalid_argument, "MultiheadAttention: attn_mask has shape (3, 2), expected (3, 3)"},
+      {"embed_dim not divisible by num_heads", [] { nn::MultiheadAttention(6, 4); },
+       Throws::invalid_argument,
+       "MultiheadAttention: embed_dim 6 must be a positive multiple of num_heads 4"},
+      {"an empty query",
+       [&] {
+         mha.forward(zeros({0, 2, 4}), q, q);
+       },
+       Throws::invalid_argument, "MultiheadAttention: the sequence is empty (length 0)"},
+  });
+}
