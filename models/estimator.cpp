@@ -203,6 +203,17 @@ std::vector<std::int64_t> class_labels(const char* who, const Tensor& y, std::si
                                 "; expected class indices of shape (" + std::to_string(rows) +
                                 ",)");
   }
+  if (y.dtype() == int64) {
+    std::vector<std::int64_t> labels = y.to_vector<std::int64_t>();
+    for (std::size_t i = 0; i < labels.size(); ++i) {
+      if (labels[i] < 0) {
+        throw std::invalid_argument(std::string(who) + ": y[" + std::to_string(i) +
+                                    "] = " + std::to_string(labels[i]) +
+                                    " is not a class index (0, 1, ...)");
+      }
+    }
+    return labels;
+  }
   std::vector<std::int64_t> labels(rows);
   dispatch(y.dtype(), [&](auto tag) {
     using T = decltype(tag);

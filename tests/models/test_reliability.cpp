@@ -171,3 +171,14 @@ TEST_CASE("the old names of the models' options still compile", "[models][deprec
   models::TrainOptions renamed = old_options;
   CHECK(models::solver_name(renamed.optimizer) == std::string("adam"));
 }
+
+TEST_CASE("classifiers accept int64 labels", "[models][classes]") {
+  const Tensor y(xt::xarray<std::int64_t>{0, 1, 2, 1});
+  models::MLP mlp(hidden(4));
+  mlp.fit(four_rows(), y, few_epochs());
+  CHECK(mlp.predict_proba(four_rows()).shape() == Shape{4, 3});
+  CHECK_THAT(error_message([&] {
+               mlp.fit(four_rows(), Tensor(xt::xarray<std::int64_t>{0, 1, 1000000000, 1}));
+             }),
+             Contains("MLP.fit: y[2] = 1000000000 is not one of the classes 0..2"));
+}
