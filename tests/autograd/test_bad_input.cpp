@@ -447,6 +447,9 @@ TEST_CASE("normalization ops and the new activations refuse bad shapes and argum
        "elu: alpha must be finite, got nan"},
       {"hardtanh min NaN", [&] { hardtanh(x, kNaN, 1); }, Throws::invalid_argument,
        "hardtanh: min_val must not exceed max_val (nor be NaN), got nan and 1"},
+  });
+}
+
 TEST_CASE("convolutions and pooling refuse bad geometry by name, with the shapes",
           "[autograd][conv][pooling][errors]") {
   const Tensor x = zeros({2, 3, 5, 5});
