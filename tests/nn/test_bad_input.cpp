@@ -896,6 +896,9 @@ TEST_CASE("normalization layers refuse wrong channel counts, ranks and one value
        "ELU: alpha must be finite, got nan"},
       {"Hardtanh(1, -1)", [&] { nn::Hardtanh(1, -1); }, Throws::invalid_argument,
        "Hardtanh: min_val must not exceed max_val (nor be NaN), got 1 and -1"},
+  });
+}
+
 TEST_CASE("image layers refuse bad input by name, with the shapes", "[nn][conv][errors]") {
   nn::Conv2d conv(1, 4, 3);
   nn::Conv1d conv1(2, 4, 3);
