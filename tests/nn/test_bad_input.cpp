@@ -979,6 +979,9 @@ TEST_CASE("image layers refuse bad input by name, with the shapes", "[nn][conv][
          nn::Unflatten(2, {2})(zeros({2, 8}));
        },
        Throws::invalid_argument, "Unflatten: dim 2 out of range for input (2, 8)"},
+  });
+}
+
 TEST_CASE("sequence modules refuse bad ids, empty sequences and misshapen states and masks",
           "[nn][recurrent][errors]") {
   nn::Embedding emb(10, 3);
