@@ -13,3 +13,4 @@
 #include "autograd/random.hpp"
 #include "autograd/tensor.hpp"
 #include "autograd/threads.hpp"
+#include "autograd/warning.hpp"

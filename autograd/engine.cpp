@@ -295,6 +295,10 @@ BackwardStep* product_step(const Tensor& param, double& alpha, double& beta) {
   }
   const std::shared_ptr<Node> accumulator = impl->grad_accumulator.lock();
   if (!accumulator || accumulator->dependencies_ != 1) return nullptr;
+  // The leaf's values replaced since the graph was recorded: AccumulateGrad reports it.
+  if (!param.has_shape(accumulator->output_shape_) || param.dtype() != accumulator->output_dtype_) {
+    return nullptr;
+  }
   // in this walk, and fed by the node being differentiated
   const std::size_t i = accumulator->topo_index_;
   if (i >= walk->order->size() || (*walk->order)[i].get() != accumulator.get()) return nullptr;

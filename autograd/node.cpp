@@ -6,6 +6,7 @@
 
 #include "autograd/engine.hpp"
 #include "autograd/ops.hpp"
+#include "autograd/warning.hpp"
 
 namespace xgrad {
 
@@ -74,6 +75,18 @@ Tensor AccumulateGrad::variable() const {
 Gradients AccumulateGrad::apply(const Tensor& grad_output) {
   auto leaf = variable_.lock();
   if (!leaf) return {};  // the leaf is gone; nobody can read its gradient
+  // The engine checked the gradient against the leaf as it was when the graph was recorded; its
+  // values may have been replaced since (set_data, data<T>() = ...). A gradient of another shape
+  // would be read past its end by every optimizer.
+  const Tensor current(leaf);
+  if (!grad_output.has_shape(current.sizes()) || grad_output.dtype() != current.dtype()) {
+    throw std::runtime_error("backward: a gradient of " +
+                             std::string(dtype_name(grad_output.dtype())) + " " +
+                             format_shape(grad_output.sizes()) + " reaches a leaf that is now " +
+                             dtype_name(current.dtype()) + " " + format_shape(current.sizes()) +
+                             " (its values were replaced after the graph was recorded); run the "
+                             "forward pass again after set_data");
+  }
   if (leaf->backward_step && !GradMode::is_enabled()) {
     // The gradient is complete (every op that feeds this node has run): the step is taken when
     // the backward pass ends, and the gradient is not stored.
@@ -97,6 +110,15 @@ Gradients AccumulateGrad::apply(const Tensor& grad_output) {
   if (GradMode::is_enabled()) {
     // create_graph: keep the gradient's own graph so it can be differentiated again.
     leaf->grad = leaf->grad ? add(Tensor(leaf->grad), grad_output).impl() : grad_output.impl();
+    if (leaf->grad->grad_fn) {
+      detail::warn_once(
+          "create_graph_into_grad",
+          "backward with create_graph=true stored a gradient that carries a graph in a leaf's "
+          ".grad(); that graph refers back to the leaf, a reference cycle that keeps both alive "
+          "(a memory leak in a loop). Clear it after use with set_grad(Tensor()) or zero_grad(), "
+          "or use autograd::grad(..., create_graph=true), which returns the gradients instead of "
+          "storing them");
+    }
     return {};
   }
   if (!leaf->grad) {
@@ -124,11 +146,23 @@ std::shared_ptr<Node> edge_to(const Tensor& input) {
   if (!input.defined() || !input.requires_grad()) return nullptr;
   if (input.grad_fn()) return input.grad_fn();
   std::shared_ptr<Node> accumulator = input.impl()->grad_accumulator.lock();
-  if (!accumulator) {
+  // A leaf whose values were replaced (set_data) while an older graph holds its node gets a node
+  // of its own shape: the engine checks gradients against the node's.
+  if (!accumulator || !input.has_shape(accumulator->output_shape()) ||
+      input.dtype() != accumulator->output_dtype()) {
     accumulator = std::allocate_shared<AccumulateGrad>(PoolAllocator<AccumulateGrad>(), input);
     input.impl()->grad_accumulator = accumulator;
   }
   return accumulator;
+}
+
+void check_recorded_inputs(const std::string& name, const Tensor* inputs, std::size_t count) {
+  for (std::size_t i = 0; i < count; ++i) {
+    if (!inputs[i].defined()) {
+      throw std::invalid_argument("record: input " + std::to_string(i) + " of '" + name +
+                                  "' is undefined");
+    }
+  }
 }
 
 bool should_record(const Tensor* inputs, std::size_t count) {

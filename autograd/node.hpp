@@ -212,6 +212,19 @@ Tensor record_inputs(std::string name, const Tensor& output, const Tensor* input
   }
   return attach(output, std::move(node));
 }
+
+/// Throws std::invalid_argument "record: input <i> of '<name>' is undefined" for the first
+/// undefined input.
+void check_recorded_inputs(const std::string& name, const Tensor* inputs, std::size_t count);
+
+/// record() for a built-in op with optional inputs (an absent bias): an undefined input is
+/// allowed there and gets no gradient.
+template <class F>
+Tensor record_optional(std::string name, const Tensor& output, std::initializer_list<Tensor> inputs,
+                       F backward, Saves saves = Saves::inputs) {
+  return record_inputs(std::move(name), output, inputs.begin(), inputs.size(), std::move(backward),
+                       saves);
+}
 }  // namespace detail
 
 /// Records an op: `output` holds the values the op computed from `inputs`; `backward` maps the
@@ -220,7 +233,8 @@ Tensor record_inputs(std::string name, const Tensor& output, const Tensor* input
 /// second argument receives the op's output. Returns the output attached to the graph, or the
 /// output unchanged when nothing is recorded (grad mode off, or no input requires grad). Unless
 /// `saves` is Saves::nothing, backward refuses to run once an input's values were changed in place
-/// (add_, an optimizer step, set_data...) after recording.
+/// (add_, an optimizer step, set_data...) after recording. Throws std::invalid_argument for an
+/// undefined input.
 ///
 /// This is how every built-in op is defined, and how users define their own:
 ///
@@ -231,6 +245,7 @@ Tensor record_inputs(std::string name, const Tensor& output, const Tensor* input
 template <class F>
 Tensor record(std::string name, const Tensor& output, std::initializer_list<Tensor> inputs,
               F backward, Saves saves = Saves::inputs) {
+  detail::check_recorded_inputs(name, inputs.begin(), inputs.size());
   return detail::record_inputs(std::move(name), output, inputs.begin(), inputs.size(),
                                std::move(backward), saves);
 }
@@ -238,6 +253,7 @@ Tensor record(std::string name, const Tensor& output, std::initializer_list<Tens
 template <class F>
 Tensor record(std::string name, const Tensor& output, const std::vector<Tensor>& inputs, F backward,
               Saves saves = Saves::inputs) {
+  detail::check_recorded_inputs(name, inputs.data(), inputs.size());
   return detail::record_inputs(std::move(name), output, inputs.data(), inputs.size(),
                                std::move(backward), saves);
 }

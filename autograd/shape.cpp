@@ -2,7 +2,9 @@
 #include "autograd/shape.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <sstream>
 #include <stdexcept>
 
@@ -25,9 +27,20 @@ std::string format_shape(ShapeRef shape) {
 }
 
 std::string format_number(double value) {
-  std::ostringstream out;
-  out << value;
-  return out.str();
+  // The fewest digits (6 at least) that read back as the same value, so 1.0000001 is not shown as
+  // 1; a value that is exactly a float32 is read back as one, so 0.3f is "0.3".
+  const bool is_float = static_cast<double>(static_cast<float>(value)) == value;
+  std::string text;
+  for (int digits = 6; digits <= 17; ++digits) {
+    std::ostringstream out;
+    out.precision(digits);
+    out << value;
+    text = out.str();
+    if (!std::isfinite(value)) break;
+    const double back = std::strtod(text.c_str(), nullptr);
+    if (is_float ? static_cast<float>(back) == static_cast<float>(value) : back == value) break;
+  }
+  return text;
 }
 
 std::size_t shape_numel(ShapeRef shape) {

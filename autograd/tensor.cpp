@@ -85,6 +85,7 @@ std::size_t Tensor::numel() const {
 }
 
 std::size_t Tensor::size(long axis) const {
+  checked(impl_, "size");
   const ShapeRef s = sizes();
   return s[normalize_axis("size", axis, s)];
 }

@@ -339,15 +339,16 @@ int run(const Settings& s) {
   const bool from_csv = !s.csv.empty();
   const std::string normalize = s.normalize.empty() ? "none" : s.normalize;
   models::LinearRegression::Options model_options;
+  model_options.init = nn::Init::uniform_unit;  // the notebook's start, not the model's default
   model_options.seed = s.init_seed;
   model_options.normalization = models::parse_normalization(normalize);
   model_options.half_mse = s.loss == "half_mse";
   model_options.dtype = s.dtype == "float64" ? float64 : float32;
-  models::FitOptions fit;
+  models::TrainOptions fit;
   fit.epochs = s.epochs;
   fit.batch_size = s.batch_size;
   fit.learning_rate = s.lr;
-  fit.optimizer = models::parse_optimizer(s.optimizer);
+  fit.optimizer = models::parse_solver(s.optimizer);
   fit.l2 = s.l2;
   fit.validation_fraction = s.val_fraction;
   fit.early_stopping = !s.no_early_stopping;

@@ -367,14 +367,15 @@ int run(const Settings& s) {
   lower[0] = static_cast<char>(std::tolower(lower[0]));
 
   models::LogisticRegression::Options model_options;
+  model_options.init = nn::Init::uniform_unit;  // the notebook's start, not the model's default
   model_options.seed = s.init_seed;
   model_options.normalization = models::parse_normalization(normalize);
   model_options.dtype = s.dtype == "float64" ? float64 : float32;
-  models::FitOptions fit;
+  models::TrainOptions fit;
   fit.epochs = s.epochs;
   fit.batch_size = s.batch_size;
   fit.learning_rate = s.lr;
-  fit.optimizer = models::parse_optimizer(s.optimizer);
+  fit.optimizer = models::parse_solver(s.optimizer);
   fit.l2 = s.l2;
   fit.early_stopping = !s.no_early_stopping;
   fit.patience = s.patience;
@@ -407,8 +408,11 @@ int run(const Settings& s) {
   std::size_t classes = 2;
   for (const Tensor& labels : {p.y_train, p.y_test}) {
     if (!labels.defined()) continue;
-    for (double label : values(labels))
-      classes = std::max(classes, static_cast<std::size_t>(label) + 1);
+    for (double label : values(labels)) {
+      // Checked before the conversion: a label of -1 or 1e30 would be undefined behaviour.
+      const double top = label >= 0 && label < 1e9 ? label : 1e9;
+      classes = std::max(classes, static_cast<std::size_t>(top) + 1);
+    }
   }
   if (classes > 20) {
     throw std::invalid_argument("target '" + p.target + "' has labels up to " +
@@ -424,7 +428,7 @@ int run(const Settings& s) {
     // Step 0, the model's own U[0, 1) start: a fit of one step at learning rate 0 builds the
     // network exactly as the real fit will (same seed) and leaves its weights as drawn.
     models::LogisticRegression start(model_options);
-    models::FitOptions still;
+    models::TrainOptions still;
     still.epochs = 1;
     still.learning_rate = 0;
     start.fit(p.x_train, p.y_train, still);

@@ -271,6 +271,11 @@ int run(const Config& c) {
         data::train_test_split(problem.x, problem.y, c.val_fraction, c.seed, /*stratify=*/true);
     x_train = split.x_train, y_train = split.y_train;
     x_val = split.x_test, y_val = split.y_test;
+    // A tiny or very uneven split can leave a class with no training row: say so, instead of a
+    // model that has never seen it.
+    const std::string flag = "--val-fraction " + format_number(c.val_fraction);
+    models::check_every_class(flag.c_str(), y_train, problem.classes,
+                              "the split of " + grouped(problem.y.size(0)) + " samples");
   }
 
   // The notebook's inputs: normalize(X) onto [-1, 1] with one min and max over the whole array,
@@ -295,17 +300,18 @@ int run(const Config& c) {
   mo.hidden = c.hidden;
   mo.activation = models::parse_activation(c.activation);
   mo.task = models::Task::multiclass;
+  mo.num_classes = problem.classes;
   mo.normalization = problem.csv ? models::Normalization::standard : models::Normalization::none;
   mo.init = nn::parse_init(c.init);
   mo.seed = c.seed;
   mo.activation_on_output = c.notebook_output;
   models::MLP mlp(mo);
 
-  models::FitOptions fo;
+  models::TrainOptions fo;
   fo.epochs = c.epochs;
   fo.batch_size = c.batch_size;
   fo.learning_rate = c.lr;
-  fo.optimizer = models::parse_optimizer(c.optimizer);
+  fo.optimizer = models::parse_solver(c.optimizer);
   fo.seed = c.seed;
 
   std::cout << kProgram << ": " << problem.description << "\n"

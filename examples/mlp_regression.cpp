@@ -129,11 +129,11 @@ int run(const Config& c) {
   mo.activation_on_output = c.notebook_output;
   models::MLP mlp(mo);
 
-  models::FitOptions fo;
+  models::TrainOptions fo;
   fo.epochs = c.epochs;
   fo.batch_size = c.batch_size;
   fo.learning_rate = c.lr;
-  fo.optimizer = models::parse_optimizer(c.optimizer);
+  fo.optimizer = models::parse_solver(c.optimizer);
   fo.seed = c.seed;
   const std::size_t every = std::max<std::size_t>(1, c.epochs / 10);
   fo.callbacks.push_back([&](nn::Trainer&, const nn::EpochLog& log) {

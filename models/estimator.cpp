@@ -1,7 +1,9 @@
 // models::Estimator: fitting, checks, saving and loading shared by every model.
 #include "models/estimator.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <stdexcept>
 
 #include "autograd/grad_mode.hpp"
@@ -18,20 +20,21 @@ namespace xgrad::models {
 
 namespace {
 
-std::unique_ptr<optim::Optimizer> make_optimizer(const FitOptions& o, std::vector<Tensor> params) {
+std::unique_ptr<optim::Optimizer> make_optimizer(const TrainOptions& o,
+                                                 std::vector<Tensor> params) {
   switch (o.optimizer) {
-    case Optimizer::sgd:
+    case Solver::sgd:
       return std::make_unique<optim::SGD>(std::move(params), o.learning_rate);
-    case Optimizer::momentum:
+    case Solver::momentum:
       return std::make_unique<optim::SGD>(std::move(params), o.learning_rate, o.momentum);
-    case Optimizer::nesterov:
+    case Solver::nesterov:
       return std::make_unique<optim::SGD>(std::move(params), o.learning_rate, o.momentum, 0.0, 0.0,
                                           true);
-    case Optimizer::adam:
+    case Solver::adam:
       return std::make_unique<optim::Adam>(std::move(params), o.learning_rate);
-    case Optimizer::adamw:
+    case Solver::adamw:
       return std::make_unique<optim::AdamW>(std::move(params), o.learning_rate);
-    case Optimizer::rmsprop:
+    case Solver::rmsprop:
       return std::make_unique<optim::RMSprop>(std::move(params), o.learning_rate);
   }
   throw std::invalid_argument("fit: unknown optimizer");
@@ -78,7 +81,8 @@ std::vector<Tensor> Estimator::weights() const {
 }
 
 nn::History Estimator::train(const Tensor& x, const Tensor& y, std::size_t n_outputs,
-                             const FitOptions& o, const nn::LossFunction& loss, bool stratify) {
+                             const TrainOptions& o, const nn::LossFunction& loss, bool stratify,
+                             std::size_t n_classes) {
   const std::string who = name_ + ".fit";
   if (!(o.l2 >= 0) || !std::isfinite(o.l2)) {
     throw std::invalid_argument(who + ": l2 must be finite and >= 0, got " + format_number(o.l2));
@@ -87,12 +91,18 @@ nn::History Estimator::train(const Tensor& x, const Tensor& y, std::size_t n_out
     throw std::invalid_argument(who + ": validation_fraction must be in [0, 1), got " +
                                 format_number(o.validation_fraction));
   }
+  const std::uint64_t seed = seed_or_default(o.seed);
   Tensor x_train = x, y_train = y, x_val, y_val;
   if (o.validation_fraction > 0) {
     data::TrainTestSplit split =
-        data::train_test_split(x, y, o.validation_fraction, o.seed, stratify);
+        data::train_test_split(x, y, o.validation_fraction, seed, stratify);
     x_train = split.x_train, y_train = split.y_train;
     x_val = split.x_test, y_val = split.y_test;
+    if (n_classes > 0) {
+      check_every_class(who.c_str(), reshape(y_train, {-1}), n_classes,
+                        "the validation split (validation_fraction " +
+                            format_number(o.validation_fraction) + ")");
+    }
   }
   // A fresh network each fit, as scikit-learn's fit starts over.
   n_features_ = x.size(1);
@@ -116,7 +126,7 @@ nn::History Estimator::train(const Tensor& x, const Tensor& y, std::size_t n_out
   fit.epochs = o.epochs;
   fit.batch_size = o.batch_size == 0 ? x_train.size(0) : o.batch_size;
   fit.shuffle = o.shuffle;
-  fit.seed = o.seed;
+  fit.seed = seed;
   fit.accumulate_steps = o.accumulate_steps;
   fit.clip_grad_norm = o.clip_grad_norm;
   fit.early_stopping = o.early_stopping;
@@ -187,27 +197,88 @@ Tensor regression_targets(const char* who, const Tensor& y, std::size_t rows, Dt
   return shape.size() == 1 ? reshape(out, {static_cast<long>(rows), 1}) : out;
 }
 
-std::size_t class_count(const char* who, const Tensor& y, std::size_t rows) {
+std::vector<std::int64_t> class_labels(const char* who, const Tensor& y, std::size_t rows) {
   if (!y.defined()) throw std::invalid_argument(std::string(who) + ": y is undefined");
   if (y.dim() != 1 || y.size(0) != rows) {
     throw std::invalid_argument(std::string(who) + ": y has shape " + format_shape(y.shape()) +
                                 "; expected class indices of shape (" + std::to_string(rows) +
                                 ",)");
   }
-  double highest = -1;
+  if (y.dtype() == int64) {
+    std::vector<std::int64_t> labels = y.to_vector<std::int64_t>();
+    for (std::size_t i = 0; i < labels.size(); ++i) {
+      if (labels[i] < 0) {
+        throw std::invalid_argument(std::string(who) + ": y[" + std::to_string(i) +
+                                    "] = " + std::to_string(labels[i]) +
+                                    " is not a class index (0, 1, ...)");
+      }
+    }
+    return labels;
+  }
+  std::vector<std::int64_t> labels(rows);
   dispatch(y.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const auto& v = y.data<T>();
     for (std::size_t i = 0; i < v.size(); ++i) {
       const double label = static_cast<double>(v(i));
-      if (!(label >= 0) || std::floor(label) != label) {
+      // Checked before the conversion: a label beyond int64 would be undefined behaviour.
+      if (!(label >= 0 && label < 9.2e18) || std::floor(label) != label) {
         throw std::invalid_argument(std::string(who) + ": y[" + std::to_string(i) + "] = " +
                                     format_number(label) + " is not a class index (0, 1, ...)");
       }
-      highest = std::max(highest, label);
+      labels[i] = static_cast<std::int64_t>(label);
     }
   });
-  return std::max<std::size_t>(2, static_cast<std::size_t>(highest) + 1);
+  return labels;
+}
+
+std::size_t class_count(const char* who, const Tensor& y, std::size_t rows,
+                        std::size_t num_classes) {
+  const std::vector<std::int64_t> labels = class_labels(who, y, rows);
+  // The distinct labels, found by sorting a copy: nothing here grows with a label's value, so one
+  // label of 1e9 costs no more than a label of 1.
+  std::vector<std::int64_t> distinct = labels;
+  std::sort(distinct.begin(), distinct.end());
+  distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+  if (distinct.size() < 2) {
+    throw std::invalid_argument(
+        std::string(who) + ": needs samples of at least 2 classes; y holds " +
+        (distinct.empty() ? std::string("no rows") : "only class " + std::to_string(distinct[0])));
+  }
+  const std::size_t k = num_classes > 0 ? num_classes : distinct.size();
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    if (static_cast<std::uint64_t>(labels[i]) < k) continue;
+    if (num_classes > 0) {
+      throw std::invalid_argument(
+          std::string(who) + ": y[" + std::to_string(i) + "] = " + std::to_string(labels[i]) +
+          " is out of range for num_classes " + std::to_string(num_classes));
+    }
+    // Inferred: the k distinct labels must be 0..k-1, so a skipped class, or one wild label,
+    // is an error rather than a model with an output for every number up to it.
+    throw std::invalid_argument(
+        std::string(who) + ": y[" + std::to_string(i) + "] = " + std::to_string(labels[i]) +
+        " is not one of the classes 0.." + std::to_string(k - 1) + " (y has " + std::to_string(k) +
+        " distinct labels, which must be 0..k-1); relabel y, or set num_classes when some "
+        "classes have no samples");
+  }
+  return k;
+}
+
+void check_every_class(const char* who, const Tensor& y, std::size_t classes,
+                       const std::string& cause) {
+  const std::vector<std::int64_t> labels = class_labels(who, y, y.defined() ? y.numel() : 0);
+  std::vector<char> seen(classes, 0);
+  for (std::int64_t label : labels) {
+    if (static_cast<std::uint64_t>(label) < classes) seen[static_cast<std::size_t>(label)] = 1;
+  }
+  for (std::size_t c = 0; c < classes; ++c) {
+    if (!seen[c]) {
+      throw std::invalid_argument(std::string(who) + ": " + cause + " left class " +
+                                  std::to_string(c) + " out of the training rows (" +
+                                  std::to_string(labels.size()) + " training rows for " +
+                                  std::to_string(classes) + " classes)");
+    }
+  }
 }
 
 Tensor most_probable_class(const Tensor& p) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -43,9 +44,12 @@ class Estimator {
 
   /// Fits on x (N, features) and targets y (N, ...) already in the model's shape and dtype:
   /// holds out the validation rows, fits the input scaler on the training rows, builds the
-  /// optimizer and runs nn::Trainer. `stratify` splits by the class indices in y.
+  /// optimizer and runs nn::Trainer. `stratify` splits by the class indices in y. A classifier
+  /// passes its number of classes as n_classes (0 for regression): a validation split that leaves
+  /// a class without training rows then throws std::invalid_argument naming the class.
   nn::History train(const Tensor& x, const Tensor& y, std::size_t n_outputs,
-                    const FitOptions& options, const nn::LossFunction& loss, bool stratify);
+                    const TrainOptions& options, const nn::LossFunction& loss, bool stratify,
+                    std::size_t n_classes = 0);
   /// x as a (N, n_features) tensor of the model's dtype; throws std::invalid_argument naming
   /// `method` otherwise, and std::runtime_error before fit.
   Tensor check_input(const char* method, const Tensor& x) const;
@@ -67,10 +71,20 @@ class Estimator {
 /// y as a (N, 1) column of dtype for regression targets given as (N,) or (N, 1); throws
 /// std::invalid_argument naming `who` for other shapes or a row count other than `rows`.
 Tensor regression_targets(const char* who, const Tensor& y, std::size_t rows, Dtype dtype);
-/// Checks that y (N,) holds class indices 0..k-1 and returns k (at least 2). Throws
-/// std::invalid_argument naming `who` for other shapes, non-integers, negatives or a row count
-/// other than `rows`.
-std::size_t class_count(const char* who, const Tensor& y, std::size_t rows);
+/// The class indices in y (N,). Throws std::invalid_argument naming `who` and the row for other
+/// shapes, a row count other than `rows`, and labels that are not whole numbers >= 0.
+std::vector<std::int64_t> class_labels(const char* who, const Tensor& y, std::size_t rows);
+/// The number of classes a classifier fitted on y (N,) has: num_classes when it is not 0, else the
+/// number of distinct labels. Throws std::invalid_argument, naming the label and its row, for a
+/// label that is not a class index or not below that number (inferred, the labels must be
+/// 0..k-1: a skipped class or a wild label such as 1e9 is refused, and nothing is allocated by a
+/// label's value), and when y holds fewer than 2 distinct classes.
+std::size_t class_count(const char* who, const Tensor& y, std::size_t rows,
+                        std::size_t num_classes = 0);
+/// Throws std::invalid_argument "<who>: <cause> left class c out of the training rows" when some
+/// class in 0..classes-1 has no row in y.
+void check_every_class(const char* who, const Tensor& y, std::size_t classes,
+                       const std::string& cause);
 
 /// The index of the largest entry of each row of probabilities (N, k), as a (N,) tensor of p's
 /// dtype.

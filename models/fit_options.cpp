@@ -1,38 +1,40 @@
-// Names of the optimizers and normalizations, for flags and printing.
+// Names of the solvers and normalizations, for flags and printing, and the default seed.
 #include "models/fit_options.hpp"
 
 #include <stdexcept>
 
+#include "autograd/random.hpp"
+
 namespace xgrad::models {
 
 namespace {
-constexpr Optimizer kOptimizers[] = {Optimizer::sgd,  Optimizer::momentum, Optimizer::nesterov,
-                                     Optimizer::adam, Optimizer::adamw,    Optimizer::rmsprop};
+constexpr Solver kSolvers[] = {Solver::sgd,  Solver::momentum, Solver::nesterov,
+                               Solver::adam, Solver::adamw,    Solver::rmsprop};
 constexpr Normalization kNormalizations[] = {Normalization::none, Normalization::standard,
                                              Normalization::minmax, Normalization::global_minmax};
 }  // namespace
 
-const char* optimizer_name(Optimizer optimizer) {
-  switch (optimizer) {
-    case Optimizer::sgd:
+const char* solver_name(Solver solver) {
+  switch (solver) {
+    case Solver::sgd:
       return "sgd";
-    case Optimizer::momentum:
+    case Solver::momentum:
       return "momentum";
-    case Optimizer::nesterov:
+    case Solver::nesterov:
       return "nesterov";
-    case Optimizer::adam:
+    case Solver::adam:
       return "adam";
-    case Optimizer::adamw:
+    case Solver::adamw:
       return "adamw";
-    case Optimizer::rmsprop:
+    case Solver::rmsprop:
       return "rmsprop";
   }
   return "unknown";
 }
 
-Optimizer parse_optimizer(const std::string& name) {
-  for (Optimizer o : kOptimizers) {
-    if (name == optimizer_name(o)) return o;
+Solver parse_solver(const std::string& name) {
+  for (Solver o : kSolvers) {
+    if (name == solver_name(o)) return o;
   }
   throw std::invalid_argument("unknown optimizer '" + name +
                               "' (use sgd, momentum, nesterov, adam, adamw or rmsprop)");
@@ -58,6 +60,10 @@ Normalization parse_normalization(const std::string& name) {
   }
   throw std::invalid_argument("unknown normalization '" + name +
                               "' (use none, standard, minmax or global_minmax)");
+}
+
+std::uint64_t seed_or_default(const std::optional<std::uint64_t>& seed) {
+  return seed ? *seed : default_generator().next();
 }
 
 }  // namespace xgrad::models

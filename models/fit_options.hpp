@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,12 +11,22 @@
 
 namespace xgrad::models {
 
-/// The optimizer fit() builds over the model's parameters.
-enum class Optimizer { sgd, momentum, nesterov, adam, adamw, rmsprop };
+/// Which optimizer fit() builds over the model's parameters (scikit-learn's `solver`; the
+/// optimizer itself is an optim::Optimizer).
+enum class Solver { sgd, momentum, nesterov, adam, adamw, rmsprop };
 
 /// "sgd", "momentum", ...; and back. The parser throws std::invalid_argument for an unknown name.
-const char* optimizer_name(Optimizer optimizer);
-Optimizer parse_optimizer(const std::string& name);
+const char* solver_name(Solver solver);
+Solver parse_solver(const std::string& name);
+
+/// The old names, for one release.
+using Optimizer [[deprecated("models::Optimizer is now models::Solver")]] = Solver;
+[[deprecated("use models::solver_name")]] inline const char* optimizer_name(Solver solver) {
+  return solver_name(solver);
+}
+[[deprecated("use models::parse_solver")]] inline Solver parse_optimizer(const std::string& name) {
+  return parse_solver(name);
+}
 
 /// How inputs are scaled before the first layer; the statistics are fitted on the training rows
 /// only and saved with the model.
@@ -29,12 +40,13 @@ enum class Normalization {
 const char* normalization_name(Normalization normalization);
 Normalization parse_normalization(const std::string& name);
 
-struct FitOptions {
+/// How a model's fit() trains (nn::FitOptions is the lower-level Trainer's; this one builds it).
+struct TrainOptions {
   std::size_t epochs = 1000;
   /// Rows per step; 0 means full-batch gradient descent (every row in every step).
   std::size_t batch_size = 0;
   double learning_rate = 0.1;
-  Optimizer optimizer = Optimizer::sgd;
+  Solver optimizer = Solver::sgd;
   double momentum = 0.9;  // for momentum and nesterov
   /// L2 regularization: adds (l2 / 2) * sum of the squared weights (not the biases) to the loss.
   double l2 = 0;
@@ -46,7 +58,9 @@ struct FitOptions {
   bool early_stopping = false;
   std::size_t patience = 0;
   double min_delta = 1e-7;
-  std::uint64_t seed = 0;  // shuffling and the validation split
+  /// Seeds shuffling and the validation split; unset, a seed is drawn from the default generator
+  /// at fit time, so xgrad::manual_seed(s) before building and fitting reproduces a whole run.
+  std::optional<std::uint64_t> seed;
   bool shuffle = true;
   std::size_t accumulate_steps = 1;
   double clip_grad_norm = 0;
@@ -57,5 +71,10 @@ struct FitOptions {
   /// each holds all the data, the scaler and split come out the same everywhere).
   nn::DistributedContext* distributed = nullptr;
 };
+
+using FitOptions [[deprecated("models::FitOptions is now models::TrainOptions")]] = TrainOptions;
+
+/// `seed` if set, else the next draw of the default generator (what manual_seed seeds).
+std::uint64_t seed_or_default(const std::optional<std::uint64_t>& seed);
 
 }  // namespace xgrad::models

@@ -12,7 +12,7 @@ LinearRegression::LinearRegression(Options options)
     : Estimator("LinearRegression", options.normalization, options.dtype), options_(options) {}
 
 void LinearRegression::build(std::size_t n_features, std::size_t n_outputs) {
-  Generator generator(options_.seed);
+  Generator generator(seed_or_default(options_.seed));
   scaler_ = std::make_shared<InputScaler>(n_features, normalization_, dtype_);
   network_ = std::make_shared<nn::Sequential>(std::initializer_list<std::shared_ptr<nn::Module>>{
       scaler_,
@@ -20,7 +20,7 @@ void LinearRegression::build(std::size_t n_features, std::size_t n_outputs) {
 }
 
 const nn::History& LinearRegression::fit(const Tensor& x, const Tensor& y,
-                                         const FitOptions& options) {
+                                         const TrainOptions& options) {
   if (!x.defined() || x.dim() != 2) {
     throw std::invalid_argument("LinearRegression.fit: X must be 2-D (N, features); got " +
                                 (x.defined() ? format_shape(x.shape()) : std::string("undefined")));

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 #include "autograd/random.hpp"
 #include "models/estimator.hpp"
@@ -13,10 +14,15 @@ namespace xgrad::models {
 class LinearRegression : public Estimator {
  public:
   struct Options {
-    /// The notebook's start: weights and bias uniform in [0, 1) from `seed`.
-    nn::Init init = nn::Init::uniform_unit;
-    std::uint64_t seed = 0;
-    Normalization normalization = Normalization::none;
+    /// Zero weights and bias (the loss is convex: any start reaches the same optimum). The
+    /// notebook started from nn::Init::uniform_unit, weights and bias uniform in [0, 1).
+    nn::Init init = nn::Init::zeros;
+    /// Seeds the initial weights; unset, a seed is drawn from the default generator when the
+    /// network is built, so xgrad::manual_seed(s) reproduces a whole run.
+    std::optional<std::uint64_t> seed;
+    /// Standardize each feature inside the model (statistics from the training rows, saved with
+    /// it), so unscaled data trains at the default learning rate. The notebook used none.
+    Normalization normalization = Normalization::standard;
     /// Train on half the MSE, sum (y_hat - y)^2 / 2N, as the notebook did (so its learning rates
     /// carry over); losses reported are then halved too.
     bool half_mse = false;
@@ -28,7 +34,7 @@ class LinearRegression : public Estimator {
 
   /// Fits on X (N, D) and y (N,) or (N, k). Throws std::invalid_argument for mismatched shapes,
   /// NaN or infinity in the data, or bad options.
-  const nn::History& fit(const Tensor& x, const Tensor& y, const FitOptions& options = {});
+  const nn::History& fit(const Tensor& x, const Tensor& y, const TrainOptions& options = {});
   /// Predictions (N,) (or (N, k) for k targets), in the model's dtype.
   Tensor predict(const Tensor& x) const;
   /// The coefficient of determination R^2 of predict(x) against y.

@@ -15,7 +15,7 @@ LogisticRegression::LogisticRegression(Options options)
     : Estimator("LogisticRegression", options.normalization, options.dtype), options_(options) {}
 
 void LogisticRegression::build(std::size_t n_features, std::size_t n_outputs) {
-  Generator generator(options_.seed);
+  Generator generator(seed_or_default(options_.seed));
   scaler_ = std::make_shared<InputScaler>(n_features, normalization_, dtype_);
   network_ = std::make_shared<nn::Sequential>(std::initializer_list<std::shared_ptr<nn::Module>>{
       scaler_,
@@ -23,12 +23,13 @@ void LogisticRegression::build(std::size_t n_features, std::size_t n_outputs) {
 }
 
 const nn::History& LogisticRegression::fit(const Tensor& x, const Tensor& y,
-                                           const FitOptions& options) {
+                                           const TrainOptions& options) {
   if (!x.defined() || x.dim() != 2) {
     throw std::invalid_argument("LogisticRegression.fit: X must be 2-D (N, features); got " +
                                 (x.defined() ? format_shape(x.shape()) : std::string("undefined")));
   }
-  const std::size_t classes = class_count("LogisticRegression.fit", y, x.size(0));
+  const std::size_t classes =
+      class_count("LogisticRegression.fit", y, x.size(0), options_.num_classes);
   const bool multi = options_.multinomial || classes > 2;
   const Tensor inputs = to(x.detach(), dtype_);
   const Tensor labels = to(y.detach(), dtype_);
@@ -36,7 +37,7 @@ const nn::History& LogisticRegression::fit(const Tensor& x, const Tensor& y,
     nn::LossFunction loss = [](const Tensor& logits, const Tensor& target) {
       return cross_entropy(logits, target);
     };
-    train(inputs, labels, classes, options, loss, true);
+    train(inputs, labels, classes, options, loss, true, classes);
   } else {
     // Targets as a (N, 1) column to match the single logit per row.
     const Tensor column = reshape(labels, {-1, 1});
@@ -44,7 +45,7 @@ const nn::History& LogisticRegression::fit(const Tensor& x, const Tensor& y,
       return binary_cross_entropy_with_logits(logits, target);
     };
     // Stratify on the labels: a column of 0/1 is split by rows like the vector.
-    train(inputs, column, 1, options, loss, false);
+    train(inputs, column, 1, options, loss, false, 2);
   }
   return history_;
 }
@@ -70,7 +71,7 @@ Tensor LogisticRegression::predict(const Tensor& x, double threshold) const {
 }
 
 double LogisticRegression::score(const Tensor& x, const Tensor& y) const {
-  class_count("LogisticRegression.score", y, x.defined() && x.dim() > 0 ? x.size(0) : 0);
+  class_labels("LogisticRegression.score", y, x.defined() && x.dim() > 0 ? x.size(0) : 0);
   return metrics::accuracy(predict(x), to(y.detach(), dtype_));
 }
 

@@ -84,7 +84,7 @@ MLP::MLP(Options options)
 }
 
 void MLP::build(std::size_t n_features, std::size_t n_outputs) {
-  Generator generator(options_.seed);
+  Generator generator(seed_or_default(options_.seed));
   scaler_ = std::make_shared<InputScaler>(n_features, normalization_, dtype_);
   auto net = std::make_shared<nn::Sequential>();
   net->push_back(scaler_);
@@ -103,7 +103,7 @@ void MLP::build(std::size_t n_features, std::size_t n_outputs) {
   network_ = net;
 }
 
-const nn::History& MLP::fit(const Tensor& x, const Tensor& y, const FitOptions& options) {
+const nn::History& MLP::fit(const Tensor& x, const Tensor& y, const TrainOptions& options) {
   if (!x.defined() || x.dim() != 2) {
     throw std::invalid_argument("MLP.fit: X must be 2-D (N, features); got " +
                                 (x.defined() ? format_shape(x.shape()) : std::string("undefined")));
@@ -118,7 +118,7 @@ const nn::History& MLP::fit(const Tensor& x, const Tensor& y, const FitOptions& 
       break;
     }
     case Task::binary: {
-      const std::size_t classes = class_count("MLP.fit", y, x.size(0));
+      const std::size_t classes = class_count("MLP.fit", y, x.size(0), options_.num_classes);
       if (classes > 2) {
         throw std::invalid_argument("MLP.fit: task is binary but y has " + std::to_string(classes) +
                                     " classes");
@@ -126,14 +126,14 @@ const nn::History& MLP::fit(const Tensor& x, const Tensor& y, const FitOptions& 
       train(
           inputs, reshape(to(y.detach(), dtype_), {-1, 1}), 1, options,
           [](const Tensor& z, const Tensor& t) { return binary_cross_entropy_with_logits(z, t); },
-          false);
+          false, 2);
       break;
     }
     case Task::multiclass: {
-      const std::size_t classes = class_count("MLP.fit", y, x.size(0));
+      const std::size_t classes = class_count("MLP.fit", y, x.size(0), options_.num_classes);
       train(
           inputs, to(y.detach(), dtype_), classes, options,
-          [](const Tensor& z, const Tensor& t) { return cross_entropy(z, t); }, true);
+          [](const Tensor& z, const Tensor& t) { return cross_entropy(z, t); }, true, classes);
       break;
     }
   }

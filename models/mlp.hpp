@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,10 +28,15 @@ class MLP : public Estimator {
     std::vector<std::size_t> hidden = {64, 64};  // units of each hidden layer
     Activation activation = Activation::relu;
     Task task = Task::multiclass;
+    /// Classification: the number of classes; 0 takes the number of distinct labels in y, which
+    /// must then be 0..k-1. Set it when a training set may lack some class.
+    std::size_t num_classes = 0;
     double dropout = 0;  // after each hidden activation, in training only
     Normalization normalization = Normalization::standard;
     nn::Init init = nn::Init::kaiming_uniform;
-    std::uint64_t seed = 0;
+    /// Seeds the initial weights; unset, a seed is drawn from the default generator when the
+    /// network is built, so xgrad::manual_seed(s) reproduces a whole run.
+    std::optional<std::uint64_t> seed;
     /// The notebooks' network also applied the activation to the output layer, which clamps a
     /// ReLU regression at 0. Off by default (a linear output); on to compare with the notebooks.
     bool activation_on_output = false;
@@ -45,7 +51,7 @@ class MLP : public Estimator {
   /// Fits on X (N, D) and y: targets (N,) or (N, k) for regression, class indices (N,) for
   /// classification. Throws std::invalid_argument for mismatched shapes, bad labels, NaN in the
   /// data or bad options.
-  const nn::History& fit(const Tensor& x, const Tensor& y, const FitOptions& options = {});
+  const nn::History& fit(const Tensor& x, const Tensor& y, const TrainOptions& options = {});
   /// Regression: predictions (N,) or (N, k). Classification: class indices (N,).
   Tensor predict(const Tensor& x) const;
   /// Classification: P(class 1) (N,) for binary, class probabilities (N, k) for multiclass.

@@ -7,3 +7,4 @@
 #include "models/linear_regression.hpp"
 #include "models/logistic_regression.hpp"
 #include "models/mlp.hpp"
+#include "nn/nn.hpp"  // the layers, data tools and tensor ops the models are used with

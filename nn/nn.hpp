@@ -1,5 +1,7 @@
-// xgrad's nn layer in one include.
+// xgrad's nn layer in one include, with the tensors and ops it is used with (autograd.hpp).
 #pragma once
+
+#include "autograd/autograd.hpp"
 
 #include "nn/activation.hpp"
 #include "nn/conv.hpp"

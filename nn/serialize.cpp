@@ -547,6 +547,12 @@ void save(const NamedTensors& state, const std::string& path) {
     if (name.empty() || name == "__xgrad__") {
       throw std::invalid_argument("save: bad tensor name '" + name + "' (empty or reserved)");
     }
+    // A zip entry's name ends at a NUL: the checkpoint would save but never load.
+    if (name.find('\0') != std::string::npos) {
+      throw std::invalid_argument("save: tensor name '" + name.substr(0, name.find('\0')) +
+                                  "\\0...' contains a NUL byte at position " +
+                                  std::to_string(name.find('\0')));
+    }
     if (!names.insert(name).second) {
       throw std::invalid_argument("save: tensor name '" + name + "' appears twice");
     }

@@ -126,6 +126,16 @@ History Trainer::fit(const data::Dataset& train, const data::Dataset* validation
     throw std::invalid_argument("fit: early stopping monitors " + o.monitor +
                                 " but no validation data was given");
   }
+  // The fused step updates each parameter inside backward() and stores no gradient: nothing is
+  // left to clip, and every batch steps, so both options would be silently ignored.
+  if (optimizer_.fused_into_backward() && (o.clip_grad_norm > 0 || o.accumulate_steps > 1)) {
+    throw std::invalid_argument(
+        "fit: the optimizer (" + optimizer_.name() +
+        ") takes its step inside backward (fuse_into_backward), which stores no gradient, so " +
+        (o.clip_grad_norm > 0 ? "clip_grad_norm has nothing to clip"
+                              : "accumulate_steps cannot sum gradients over batches") +
+        "; call fuse_into_backward(false) to use it");
+  }
   stop_requested_ = false;
   History history;
   if (o.metric) history.metric_name = o.metric_name;

@@ -125,7 +125,8 @@ class Trainer {
   /// Throws std::invalid_argument when drop_last leaves no complete batch or the loss function
   /// returns anything but one value, what the model, loss, metric and data loader throw for bad
   /// batches, TrainingDiverged for a NaN or infinite loss, and std::runtime_error when the
-  /// checkpoint cannot be saved.
+  /// checkpoint cannot be saved. Throws std::invalid_argument when clip_grad_norm or
+  /// accumulate_steps > 1 is asked of an optimizer fused into backward (it stores no gradient).
   History fit(const data::Dataset& train, const data::Dataset* validation = nullptr);
   /// The mean loss (and metric, NaN without one) over a dataset, in eval mode without a graph.
   std::pair<double, double> evaluate(const data::Dataset& dataset);

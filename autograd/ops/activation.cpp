@@ -102,12 +102,15 @@ Tensor tanh(const Tensor& x) {
 
 Tensor relu(const Tensor& x) {
   kernels::check_floating("relu", x);
-  Tensor y = kernels::unary(x, [](auto v) { return v > 0 ? v : decltype(v)(0); });
+  // "v <= 0 ? 0 : v", not "v > 0 ? v : 0": NaN fails every comparison, so this form keeps it (as
+  // PyTorch and NumPy do) and is the same one select in the vectorised loop.
+  Tensor y = kernels::unary(x, [](auto v) { return v <= 0 ? decltype(v)(0) : v; });
   return record(
       "relu", y, {x},
       [](const Tensor& dy, const Tensor& out) {
-        // 1 where x > 0 (exactly where the output is positive), else 0: a constant mask
-        auto mask = [](auto v) { return v > 0 ? decltype(v)(1) : 0; };
+        // 0 where the output is <= 0, else 1 (NaN included, as PyTorch's threshold_backward): a
+        // constant mask
+        auto mask = [](auto v) { return v <= 0 ? decltype(v)(0) : decltype(v)(1); };
         if (!GradMode::is_enabled()) {  // dy times the mask in one pass
           return Gradients{kernels::binary_reusing("relu", dy, out,
                                                    [mask](auto g, auto v) { return g * mask(v); })};

@@ -166,8 +166,9 @@ Tensor pow(const Tensor& x, double exponent) {
     return exponent == 2.0 ? v * v : static_cast<T>(std::pow(v, static_cast<T>(exponent)));
   });
   return record("pow", y, {x}, [x, exponent](const Tensor& dy) {
-    // d(x^p)/dx = p x^(p-1)
-    if (exponent == 0.0) return Gradients{Tensor()};
+    // d(x^p)/dx = p x^(p-1); for p = 0 a zero gradient (not none: as PyTorch, the leaf gets a
+    // zero .grad(), which an optimizer's weight decay and momentum still act on)
+    if (exponent == 0.0) return Gradients{zeros_like(x)};
     if (exponent == 1.0) return Gradients{dy};
     if (exponent == 2.0) return Gradients{mul(dy, mul(x, 2.0))};
     return Gradients{mul(dy, mul(pow(x, exponent - 1.0), exponent))};
@@ -177,14 +178,24 @@ Tensor pow(const Tensor& x, double exponent) {
 Tensor pow(const Tensor& base, const Tensor& exponent) {
   Tensor y = kernels::binary("pow", base, exponent, [](auto u, auto v) { return std::pow(u, v); });
   return record("pow", y, {base, exponent}, [base, exponent](const Tensor& dy, const Tensor& out) {
-    // d(a^b)/da = b a^(b-1); d(a^b)/db = a^b log(a)
+    // d(a^b)/da = b a^(b-1); d(a^b)/db = a^b log(a). As PyTorch, both are 0 at the edges where
+    // the formulas give 0 * inf: da where b = 0 (and a = 0), db where a = 0 and b >= 0. The base is
+    // moved to 1 there (a constant shift), so the formula itself yields the 0 and stays
+    // differentiable.
     Tensor da, db;
     if (base.requires_grad()) {
-      da = reduce_to_shape(mul(dy, mul(exponent, pow(base, sub(exponent, ones_like(exponent))))),
-                           base.sizes());
+      Tensor at_edge = kernels::binary("pow", base, exponent, [](auto u, auto v) {
+        return static_cast<decltype(u)>(u == 0 && v == 0 ? 1 : 0);
+      });
+      Tensor safe_base = add(base, at_edge);
+      da = reduce_to_shape(
+          mul(dy, mul(exponent, pow(safe_base, sub(exponent, ones_like(exponent))))), base.sizes());
     }
     if (exponent.requires_grad()) {
-      db = reduce_to_shape(mul(dy, mul(out, log(base))), exponent.sizes());
+      Tensor at_edge = kernels::binary("pow", base, exponent, [](auto u, auto v) {
+        return static_cast<decltype(u)>(u == 0 && v >= 0 ? 1 : 0);
+      });
+      db = reduce_to_shape(mul(dy, mul(out, log(add(base, at_edge)))), exponent.sizes());
     }
     return Gradients{da, db};
   });
@@ -266,15 +277,19 @@ Tensor min_max(const char* name, const Tensor& a, const Tensor& b, bool take_sma
     return (take_smaller ? u < v : u > v) ? u : v;
   });
   return record(name, y, {a, b}, [name, a, b, take_smaller](const Tensor& dy) {
-    Tensor weight_a = kernels::binary(name, a, b, [take_smaller](auto u, auto v) {
+    // An input gets the whole gradient unless the other one wins outright, half at a tie. Written
+    // as "unless the other wins" so that a NaN on either side (no winner, no tie) sends the
+    // gradient to both, as PyTorch does.
+    auto weight = [take_smaller](auto u, auto v) {
       using T = decltype(u);
-      return u == v ? T(0.5) : ((take_smaller ? u < v : u > v) ? T(1) : T(0));
-    });
+      return u == v ? T(0.5) : ((take_smaller ? v < u : v > u) ? T(0) : T(1));
+    };
     Tensor da, db;
-    if (a.requires_grad()) da = reduce_to_shape(mul(dy, weight_a), a.sizes());
+    if (a.requires_grad()) {
+      da = reduce_to_shape(mul(dy, kernels::binary(name, a, b, weight)), a.sizes());
+    }
     if (b.requires_grad()) {
-      Tensor weight_b = kernels::unary(weight_a, [](auto w) { return 1 - w; });
-      db = reduce_to_shape(mul(dy, weight_b), b.sizes());
+      db = reduce_to_shape(mul(dy, kernels::binary(name, b, a, weight)), b.sizes());
     }
     return Gradients{da, db};
   });

@@ -35,7 +35,9 @@ inline float pow2(std::int32_t n) {
 /// a degree-7 polynomial, then scaled by 2^n in two steps so that results near the overflow and in
 /// the subnormal range come out right. Overflows to inf above 88.72, underflows to 0 below -103.97.
 inline float exp_value(float x) {
-  const float clamped = x < -104.0f ? -104.0f : (x > 89.0f ? 89.0f : x);
+  // Written so that NaN lands on -104 too: n below must be a number, as converting NaN to an
+  // integer is undefined behaviour (the sanitizer's float-cast-overflow); the result is NaN again.
+  const float clamped = x >= -104.0f ? (x > 89.0f ? 89.0f : x) : -104.0f;
   // n = round(x / ln 2): adding 1.5 2^23 rounds to an integer in the low mantissa bits
   const float shifted = clamped * 1.44269504088896341f + 12582912.0f;
   const float n = shifted - 12582912.0f;

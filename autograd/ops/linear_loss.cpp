@@ -253,45 +253,43 @@ Tensor linear_loss(LinearLoss loss, const Tensor& x, const Tensor& weight, const
   // The formulas backward computes, in tensor ops when a graph is recorded:
   //   z = x w + b, d = 2 (z - t) or s(z) - t, c = dy / n,
   //   dw = (x^T d) c, db = sum(d) c, dx = (d c) w^T, dt = -2 (z - t) c or -z c
-  return record(op, y, {x, weight, bias, target},
-                [loss, x, weight, bias, target, n, column, dweight, dbias, d](const Tensor& dy) {
-                  const bool mse = loss == LinearLoss::mse;
-                  const Tensor c = dy / n;
-                  // the one pass kept x^T d, sum(d) and d: without a graph, backward only scales
-                  // them by c
-                  const bool kept = !GradMode::is_enabled() && (dweight.defined() || d.defined());
-                  Tensor z;  // the logits, recomputed where a formula needs them
-                  if (!kept || target.requires_grad()) {
-                    z = bias.defined() ? addmm(bias, x, column ? weight : transpose(weight))
-                                       : matmul(x, weight, false, !column);
-                  }
-                  Tensor dx, dw, db, dt;
-                  if (kept) {
-                    const double cv = c.item();
-                    if (weight.requires_grad()) dw = reshape(mul(dweight, cv), weight.shape());
-                    if (bias.defined() && bias.requires_grad()) {
-                      db = dispatch(x.dtype(), [&](auto tag) {
-                        using T = decltype(tag);
-                        const T value = static_cast<T>(dbias) * static_cast<T>(cv);
-                        return full(bias.shape(), static_cast<double>(value), x.dtype());
-                      });
-                    }
-                    if (x.requires_grad()) dx = matmul(mul(d, cv), weight, false, column);
-                  } else {
-                    const Tensor dz = mse ? mul(sub(z, target), 2.0) : sub(sigmoid(z), target);
-                    if (weight.requires_grad()) {
-                      dw = column ? mul(matmul(x, dz, true, false), c)
-                                  : mul(matmul(dz, x, true, false), c);
-                    }
-                    if (bias.defined() && bias.requires_grad())
-                      db = reshape(mul(sum(dz), c), bias.shape());
-                    if (x.requires_grad()) dx = matmul(mul(dz, c), weight, false, column);
-                  }
-                  // mse: -2 (z - t) c; binary cross-entropy: -z c
-                  if (target.requires_grad())
-                    dt = mse ? mul(mul(sub(z, target), -2.0), c) : mul(neg(z), c);
-                  return Gradients{dx, dw, db, dt};
-                });
+  return detail::record_optional(
+      op, y, {x, weight, bias, target},
+      [loss, x, weight, bias, target, n, column, dweight, dbias, d](const Tensor& dy) {
+        const bool mse = loss == LinearLoss::mse;
+        const Tensor c = dy / n;
+        // the one pass kept x^T d, sum(d) and d: without a graph, backward only scales
+        // them by c
+        const bool kept = !GradMode::is_enabled() && (dweight.defined() || d.defined());
+        Tensor z;  // the logits, recomputed where a formula needs them
+        if (!kept || target.requires_grad()) {
+          z = bias.defined() ? addmm(bias, x, column ? weight : transpose(weight))
+                             : matmul(x, weight, false, !column);
+        }
+        Tensor dx, dw, db, dt;
+        if (kept) {
+          const double cv = c.item();
+          if (weight.requires_grad()) dw = reshape(mul(dweight, cv), weight.shape());
+          if (bias.defined() && bias.requires_grad()) {
+            db = dispatch(x.dtype(), [&](auto tag) {
+              using T = decltype(tag);
+              const T value = static_cast<T>(dbias) * static_cast<T>(cv);
+              return full(bias.shape(), static_cast<double>(value), x.dtype());
+            });
+          }
+          if (x.requires_grad()) dx = matmul(mul(d, cv), weight, false, column);
+        } else {
+          const Tensor dz = mse ? mul(sub(z, target), 2.0) : sub(sigmoid(z), target);
+          if (weight.requires_grad()) {
+            dw = column ? mul(matmul(x, dz, true, false), c) : mul(matmul(dz, x, true, false), c);
+          }
+          if (bias.defined() && bias.requires_grad()) db = reshape(mul(sum(dz), c), bias.shape());
+          if (x.requires_grad()) dx = matmul(mul(dz, c), weight, false, column);
+        }
+        // mse: -2 (z - t) c; binary cross-entropy: -z c
+        if (target.requires_grad()) dt = mse ? mul(mul(sub(z, target), -2.0), c) : mul(neg(z), c);
+        return Gradients{dx, dw, db, dt};
+      });
 }
 
 }  // namespace xgrad

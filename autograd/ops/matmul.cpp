@@ -179,14 +179,15 @@ Tensor affine(const char* op, const Tensor& input, const Tensor& a, const Tensor
     gemm_raw(ta, tb, p.m, p.n, p.k, kernels::values<T>(a), kernels::values<T>(b), true, dst);
     return out;
   });
-  return record(op, y, {input, a, b},
-                [input_shape = si.inline_copy(), need_input = input.requires_grad(), a, b, ta,
-                 tb](const Tensor& dc) {
-                  auto [da, db] = product_gradients(a, b, ta, tb, dc);
-                  // d(input)/d(input) = 1, summed over the axes it was broadcast along
-                  Tensor dinput = need_input ? reduce_to_shape(dc, input_shape) : Tensor();
-                  return Gradients{dinput, da, db};
-                });
+  return detail::record_optional(
+      op, y, {input, a, b},
+      [input_shape = si.inline_copy(), need_input = input.requires_grad(), a, b, ta,
+       tb](const Tensor& dc) {
+        auto [da, db] = product_gradients(a, b, ta, tb, dc);
+        // d(input)/d(input) = 1, summed over the axes it was broadcast along
+        Tensor dinput = need_input ? reduce_to_shape(dc, input_shape) : Tensor();
+        return Gradients{dinput, da, db};
+      });
 }
 
 // op(A) @ v for a matrix A (r, c) and a vector v; op transposes A when `transpose`.

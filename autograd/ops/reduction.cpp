@@ -172,10 +172,11 @@ Tensor max(const Tensor& x, const std::vector<long>& axes, bool keepdim) {
     if (v > acc || std::isnan(v)) acc = v;
   });
   return record("max", y, {x}, [x, s](const Tensor& dy, const Tensor& out) {
-    // The gradient goes to the maximal entries, split evenly between ties: a constant weight.
+    // The gradient goes to the maximal entries, split evenly between ties: a constant weight. A
+    // NaN maximum is the NaN entries' (as PyTorch's max()), not 0 / 0 everywhere.
     Tensor top = reshape(out.detach(), s.kept);
     Tensor is_top = kernels::binary("max", x.detach(), top, [](auto v, auto m) {
-      return v == m ? decltype(v)(1) : decltype(v)(0);
+      return v == m || (v != v && m != m) ? decltype(v)(1) : decltype(v)(0);
     });
     Tensor weight = div(is_top, sum(is_top, s.reduced, true));
     return Gradients{mul(broadcast_to(reshape(dy, s.kept), s.input), weight)};

@@ -9,7 +9,6 @@
 
 #include <xtensor/xmath.hpp>
 
-#include "autograd/autograd.hpp"
 #include "nn/nn.hpp"
 
 using namespace xgrad;

@@ -12,7 +12,6 @@
 
 #include <xtensor/xmath.hpp>
 
-#include "autograd/autograd.hpp"
 #include "models/models.hpp"
 #include "nn/nn.hpp"
 
@@ -164,7 +163,7 @@ TEST_CASE("the models save their weights and input statistics", "[docs][serializ
   models::MLP::Options architecture;
   architecture.hidden = {16};
   models::MLP mlp(architecture);
-  models::FitOptions options;
+  models::TrainOptions options;
   options.epochs = 50;
   mlp.fit(moons.x, moons.y, options);
   mlp.save("moons-mlp.npz");  // the Linear layers and the fitted input scaler

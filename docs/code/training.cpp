@@ -12,7 +12,6 @@
 
 #include <xtensor/xmath.hpp>
 
-#include "autograd/autograd.hpp"
 #include "models/models.hpp"
 #include "nn/nn.hpp"
 
@@ -180,7 +179,7 @@ TEST_CASE("the models fit, predict and score in one call each", "[docs][training
   data::RegressionSamples data =
       data::make_regression(200, 3, std::nullopt, /*bias=*/0.5, /*noise=*/0.0, generator);
   models::LinearRegression regression;
-  models::FitOptions options;  // full-batch gradient descent, learning rate 0.1, SGD
+  models::TrainOptions options;  // full-batch gradient descent, learning rate 0.1, SGD
   options.epochs = 500;
   regression.fit(data.x, data.y, options);
   CHECK(regression.predict(data.x).shape() == Shape{200});
@@ -198,7 +197,7 @@ TEST_CASE("LogisticRegression separates two clusters", "[docs][training][models]
   models::LogisticRegression::Options settings;
   settings.normalization = models::Normalization::standard;
   models::LogisticRegression classifier(settings);
-  models::FitOptions options;
+  models::TrainOptions options;
   options.epochs = 300;
   options.learning_rate = 0.5;
   classifier.fit(points.x, points.y, options);
@@ -216,8 +215,8 @@ TEST_CASE("an MLP learns the moons", "[docs][training][models]") {
   architecture.hidden = {16, 16};  // ReLU, inputs standardized, a classifier by default
   models::MLP mlp(architecture);
 
-  models::FitOptions options;
-  options.optimizer = models::Optimizer::adam;
+  models::TrainOptions options;
+  options.optimizer = models::Solver::adam;
   options.learning_rate = 0.01;
   options.batch_size = 32;
   options.epochs = 200;

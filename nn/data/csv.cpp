@@ -194,6 +194,44 @@ std::size_t CsvTable::column_index(const std::string& name) const {
                               "'; columns are " + list_columns(columns));
 }
 
+namespace {
+
+// One line ending in \n, \r\n or a lone \r (classic Mac OS files), without its ending; false
+// when nothing is left.
+bool read_line(std::istream& input, std::string& line) {
+  line.clear();
+  std::istream::sentry ok(input, true);
+  if (!ok) return false;
+  std::streambuf* in = input.rdbuf();
+  bool any = false;
+  for (;;) {
+    int c;
+    try {
+      c = in->sbumpc();
+    } catch (...) {  // a failing read (as std::getline does: the stream goes bad)
+      input.setstate(std::ios::badbit);
+      return false;
+    }
+    if (c == std::char_traits<char>::eof()) {
+      input.setstate(any ? std::ios::eofbit : std::ios::eofbit | std::ios::failbit);
+      return any;
+    }
+    any = true;
+    if (c == '\n') return true;
+    if (c == '\r') {
+      try {
+        if (in->sgetc() == '\n') in->sbumpc();
+      } catch (...) {
+        input.setstate(std::ios::badbit);
+      }
+      return true;
+    }
+    line.push_back(static_cast<char>(c));
+  }
+}
+
+}  // namespace
+
 CsvTable read_csv(std::istream& input, char delimiter, const std::string& source) {
   if (delimiter == '"' || delimiter == '\n' || delimiter == '\r') {
     throw std::invalid_argument("read_csv: the delimiter cannot be a quote or a line break");
@@ -204,10 +242,9 @@ CsvTable read_csv(std::istream& input, char delimiter, const std::string& source
   std::string line;
   std::size_t line_number = 0;
   std::size_t header_line = 0;
-  while (std::getline(input, line)) {
+  while (read_line(input, line)) {
     ++line_number;
     if (line_number == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);  // UTF-8 BOM
-    if (!line.empty() && line.back() == '\r') line.pop_back();                     // CRLF
     if (trim(line).empty()) continue;
     std::vector<Field> fields = split_fields(line, delimiter, source, line_number);
     if (header_line == 0) {

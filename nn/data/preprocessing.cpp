@@ -286,7 +286,13 @@ Tensor one_hot(const std::vector<std::int64_t>& labels, long num_classes, Dtype 
     if (labels.empty()) {
       throw std::invalid_argument("one_hot: cannot infer num_classes from no labels");
     }
-    num_classes = static_cast<long>(*std::max_element(labels.begin(), labels.end())) + 1;
+    const std::int64_t largest = *std::max_element(labels.begin(), labels.end());
+    // The output is (N, largest + 1): one wild label must not size it (as confusion_matrix).
+    if (largest >= 4096) {
+      throw std::invalid_argument("one_hot: largest label is " + std::to_string(largest) +
+                                  "; pass num_classes to build that many classes");
+    }
+    num_classes = static_cast<long>(largest) + 1;
   }
   const std::size_t classes = static_cast<std::size_t>(num_classes);
   for (std::size_t i = 0; i < labels.size(); ++i) {

@@ -15,6 +15,16 @@ double clip_grad_norm_(const std::vector<Tensor>& params, double max_norm) {
     throw std::invalid_argument("clip_grad_norm_: max_norm must be >= 0, got " +
                                 format_number(max_norm));
   }
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    // A parameter stepped inside backward stores no gradient: the norm would be 0 and nothing
+    // clipped, silently.
+    if (params[i].defined() && params[i].backward_step()) {
+      throw std::runtime_error("clip_grad_norm_: parameter " + std::to_string(i) +
+                               " takes its optimizer's step inside backward (fuse_into_backward), "
+                               "which stores no gradient to clip; call fuse_into_backward(false) "
+                               "to clip gradients");
+    }
+  }
   no_grad guard;
   // norm = sqrt(sum over every gradient entry of g^2), accumulated in double for float32 too
   double square_sum = 0;

@@ -13,7 +13,9 @@ namespace xgrad::optim {
 /// every gradient in place by max_norm / (norm + 1e-6) (PyTorch's rule: the scale is
 /// min(1, max_norm / (norm + 1e-6))). Returns the norm before clipping (0 when
 /// no parameter has a gradient). Throws std::invalid_argument for a max_norm that is negative or
-/// NaN, and std::runtime_error, leaving the gradients unchanged, when the norm is infinite or NaN.
+/// NaN, and std::runtime_error, leaving the gradients unchanged, when the norm is infinite or NaN,
+/// or when a parameter takes its optimizer's step inside backward (fuse_into_backward: no gradient
+/// is stored to clip).
 double clip_grad_norm_(const std::vector<Tensor>& params, double max_norm);
 
 }  // namespace xgrad::optim

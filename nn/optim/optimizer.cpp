@@ -19,6 +19,13 @@ Optimizer::Optimizer(std::vector<Tensor> params, double lr, std::string name)
           name_ + ": parameter " + std::to_string(i) +
           (params_[i].defined() ? " does not require grad" : " is undefined"));
     }
+    if (!params_[i].is_leaf()) {
+      // Its values are recomputed by every forward pass: a step would be overwritten, and its
+      // gradient is not kept (PyTorch: "can't optimize a non-leaf Tensor").
+      throw std::invalid_argument(
+          name_ + ": parameter " + std::to_string(i) + " is not a leaf (it was made by '" +
+          params_[i].grad_fn()->name() + "'); can't optimize a non-leaf tensor");
+    }
     for (std::size_t j = 0; j < i; ++j) {
       // step() would update it twice.
       if (params_[j].is_same(params_[i])) {
@@ -36,6 +43,7 @@ class Optimizer::Step final : public BackwardStep {
   Step(Optimizer& optimizer, std::size_t index) : optimizer_(optimizer), index_(index) {}
   void apply(Tensor&, const Tensor& grad) override {
     no_grad guard;
+    optimizer_.check_grad(index_, grad);
     optimizer_.update(index_, grad);
   }
   bool scaled_sum(double& alpha, double& beta) const override {
@@ -57,9 +65,23 @@ void Optimizer::step() {
   for (std::size_t i = 0; i < params_.size(); ++i) {
     const Tensor grad = params_[i].grad();
     if (!grad.defined()) continue;
+    check_grad(i, grad);
     update(i, grad);
     // A graph that saved the old values must not backward through the new ones.
     detail::bump_version(*params_[i].impl()->storage, "step");
+  }
+}
+
+void Optimizer::check_grad(std::size_t index, const Tensor& grad) const {
+  // update() reads grad over the parameter's extent: a gradient written for other values (the
+  // parameter's data replaced in place, say) would be read past its end.
+  const Tensor& param = params_[index];
+  if (!grad.has_shape(param.sizes()) || grad.dtype() != param.dtype()) {
+    throw std::runtime_error(name_ + ": parameter " + std::to_string(index) + " is " +
+                             dtype_name(param.dtype()) + " " + format_shape(param.sizes()) +
+                             " but its gradient is " + dtype_name(grad.dtype()) + " " +
+                             format_shape(grad.sizes()) +
+                             "; zero_grad() and run backward again after changing the parameter");
   }
 }
 

@@ -14,7 +14,8 @@ namespace xgrad::optim {
 class Optimizer {
  public:
   /// Throws std::invalid_argument for an empty parameter list, an undefined parameter, one that
-  /// does not require grad, one listed twice, or a learning rate that is negative or not finite.
+  /// does not require grad, one that is not a leaf, one listed twice, or a learning rate that is
+  /// negative or not finite.
   Optimizer(std::vector<Tensor> params, double lr, std::string name);
   /// Takes its steps out of the parameters' backward passes (fuse_into_backward(false)).
   virtual ~Optimizer();
@@ -59,6 +60,8 @@ class Optimizer {
 
  private:
   class Step;
+  /// Throws std::runtime_error when `grad` is not of parameter `index`'s shape and dtype.
+  void check_grad(std::size_t index, const Tensor& grad) const;
   bool fused_ = false;
 };
 

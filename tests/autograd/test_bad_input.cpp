@@ -368,6 +368,27 @@ TEST_CASE("misuse of autograd state is refused by name", "[autograd][engine][err
          autograd::grad({sum(x * 2.0)}, {x, ones({1}, float64, true)});
        },
        Throws::invalid_argument, "input 1 of shape (1,) is not used"},
+      {"item() of an undefined tensor", [] { Tensor().item(); }, Throws::runtime_error,
+       "item: tensor is undefined"},
+      {"size(0) of an undefined tensor", [] { Tensor().size(0); }, Throws::runtime_error,
+       "size: tensor is undefined"},
+      {"record() with an undefined input",
+       [] {
+         Tensor x = ones({2}, float64, true);
+         record("user_op", x * 2.0, {x, Tensor()}, [](const Tensor& dy) {
+           return Gradients{dy, Tensor()};
+         });
+       },
+       Throws::invalid_argument, "record: input 1 of 'user_op' is undefined"},
+      {"backward after set_data changed the leaf's shape",
+       [] {
+         Tensor w = ones({2, 2}, float64, true);
+         Tensor loss = sum(relu(w));  // relu's backward saves no input, only its output
+         w.set_data(ones({5, 5}, float64));
+         loss.backward();
+       },
+       Throws::runtime_error,
+       "backward: a gradient of float64 (2, 2) reaches a leaf that is now float64 (5, 5)"},
   });
 }
 

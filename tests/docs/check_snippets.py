@@ -189,11 +189,32 @@ def check(root, update=False):
             with open(os.path.join(root, rel_page), "w", encoding="utf-8", newline="") as f:
                 f.write("\n".join(rewritten) + "\n")
             print(f"check_snippets: updated {rel_page}")
+    check_includes(root, pages, problems)
     for region in regions.values():
         if not region.used:
             problems.append(f"{region.path}:{region.line}: snippet '{region.name}' is not used "
                             f"by any page in docs/")
     return problems, checked, len(pages)
+
+
+HEADER_NAMED = re.compile(r"`((?:autograd|nn|models)/[A-Za-z0-9_/]+\.hpp)`")
+HEADER_INCLUDED = re.compile(r'^#include "((?:autograd|nn|models)/[A-Za-z0-9_/]+\.hpp)"')
+
+
+def check_includes(root, pages, problems):
+    """A page's code (docs/code/<page>.cpp) includes exactly the xgrad headers the page tells the
+    reader to include, so a reader who follows the page gets code that compiles."""
+    for page in pages:
+        code = f"docs/code/{page[:-3]}.cpp"
+        if not os.path.isfile(os.path.join(root, code)):
+            continue
+        named = set(HEADER_NAMED.findall("\n".join(read_lines(os.path.join(root, "docs", page)))))
+        included = {m.group(1) for m in map(HEADER_INCLUDED.match,
+                                            read_lines(os.path.join(root, code))) if m}
+        if named != included:
+            problems.append(f"docs/{page}: the page names {sorted(named) or 'no header'} but "
+                            f"{code} includes {sorted(included) or 'none'}; the page must name "
+                            f"exactly what its code includes")
 
 
 def self_test():

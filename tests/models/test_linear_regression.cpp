@@ -16,8 +16,12 @@ TEST_CASE("the notebook demo recovers the true coefficients to 0.001 and stops e
   // full-batch GD with learning rate 0.1; stop when the training loss improves by < 1e-7.
   Generator generator(0);
   data::RegressionSamples demo = data::make_regression(1000, 10, {}, 0.637, 0.0, generator);
-  models::LinearRegression model;
-  models::FitOptions options;
+  models::LinearRegression::Options notebook;  // the notebook's settings, not the defaults
+  notebook.init = nn::Init::uniform_unit;
+  notebook.seed = 0;
+  notebook.normalization = models::Normalization::none;
+  models::LinearRegression model(notebook);
+  models::TrainOptions options;
   options.epochs = 1000;
   options.learning_rate = 0.1;
   options.early_stopping = true;
@@ -39,7 +43,7 @@ TEST_CASE("noisy synthetic data: the coefficients are recovered within 2%", "[mo
   models::LinearRegression::Options model_options;
   model_options.dtype = float64;
   models::LinearRegression model(model_options);
-  models::FitOptions options;
+  models::TrainOptions options;
   options.epochs = 500;
   options.learning_rate = 0.1;
   model.fit(data.x, data.y, options);
@@ -60,7 +64,7 @@ TEST_CASE("diabetes: gradient descent reaches the closed-form least-squares R^2"
   model_options.dtype = float64;
   model_options.normalization = models::Normalization::standard;
   models::LinearRegression model(model_options);
-  models::FitOptions options;
+  models::TrainOptions options;
   // Highly correlated features (s1, s2) make the loss steep along one direction: lr 0.3 diverges.
   options.epochs = 5000;
   options.learning_rate = 0.1;
@@ -75,7 +79,7 @@ TEST_CASE("a fitted linear regression saves, reloads and predicts the same", "[m
   models::LinearRegression::Options model_options;
   model_options.normalization = models::Normalization::standard;
   models::LinearRegression model(model_options), reloaded;
-  models::FitOptions options;
+  models::TrainOptions options;
   options.epochs = 50;
   model.fit(data.x, data.y, options);
   const std::string path = "linear_regression_test.npz";
@@ -102,7 +106,7 @@ TEST_CASE("linear regression refuses bad input with the method and shapes named"
   Tensor bad = ones({4, 2});
   bad.data<float>()(1, 1) = std::nanf("");
   CHECK_THAT(error_message([&] { model.fit(bad, ones({4})); }), Contains("nan"));
-  models::FitOptions options;
+  models::TrainOptions options;
   options.epochs = 2;
   model.fit(ones({4, 2}), ones({4}), options);
   CHECK_THAT(error_message([&] {

@@ -21,8 +21,12 @@ TEST_CASE("the notebook demo reaches at least 96% accuracy and stops early", "[m
   // demo uses seed 10, whose data are as hard as the notebook's.
   Generator generator(10);
   data::Samples demo = data::make_classification(1000, 2, 2, 2, 1, 1.0, generator);
-  models::LogisticRegression model;
-  models::FitOptions options;
+  models::LogisticRegression::Options notebook;  // the notebook's settings, not the defaults
+  notebook.init = nn::Init::uniform_unit;
+  notebook.seed = 0;
+  notebook.normalization = models::Normalization::none;
+  models::LogisticRegression model(notebook);
+  models::TrainOptions options;
   options.epochs = 10000;
   options.learning_rate = 0.1;
   options.early_stopping = true;
@@ -43,7 +47,7 @@ TEST_CASE("breast cancer: test accuracy within 1 point of scikit-learn's Logisti
   model_options.normalization = models::Normalization::standard;
   model_options.dtype = float64;
   models::LogisticRegression model(model_options);
-  models::FitOptions options;
+  models::TrainOptions options;
   options.epochs = 3000;
   options.learning_rate = 0.5;
   options.l2 = 1.0 / static_cast<double>(split.x_train.size(0));
@@ -59,7 +63,7 @@ TEST_CASE("iris: a multinomial model classifies three species", "[models][logist
   models::LogisticRegression::Options model_options;
   model_options.normalization = models::Normalization::standard;
   models::LogisticRegression model(model_options);
-  models::FitOptions options;
+  models::TrainOptions options;
   options.epochs = 500;
   options.learning_rate = 0.5;
   model.fit(split.x_train, split.y_train, options);
@@ -75,7 +79,7 @@ TEST_CASE("the decision threshold moves binary predictions", "[models][logistic]
   Generator generator(3);
   data::Samples d = data::make_classification(200, 2, 2, 2, 1, 2.0, generator);
   models::LogisticRegression model;
-  models::FitOptions options;
+  models::TrainOptions options;
   options.epochs = 300;
   model.fit(d.x, d.y, options);
   const double positives_low = sum(model.predict(d.x, 0.05)).item();

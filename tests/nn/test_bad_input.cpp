@@ -337,6 +337,30 @@ TEST_CASE("optimizers, schedulers and clipping refuse bad parameters and hyperpa
       {"ReduceLROnPlateau patience -1",
        [&] { optim::ReduceLROnPlateau(sgd, optim::ReduceLROnPlateau::Mode::min, 0.1, -1); },
        Throws::invalid_argument, "ReduceLROnPlateau: patience must be >= 0, got -1"},
+      {"a non-leaf parameter", [] { optim::SGD({ones({2}, float32, true) * 2.0}, 0.1); },
+       Throws::invalid_argument,
+       "SGD: parameter 0 is not a leaf (it was made by 'mul'); can't optimize a non-leaf tensor"},
+      {"a step whose gradient no longer fits the parameter (values replaced in place)",
+       [] {
+         Tensor q = ones({2, 2}, float64, true);
+         optim::Adam adam({q}, 0.1);
+         sum(q * 3.0).backward();
+         q.data<double>() = xt::ones<double>({5, 5});
+         adam.step();
+       },
+       Throws::runtime_error,
+       "Adam: parameter 0 is float64 (5, 5) but its gradient is float64 (2, 2)"},
+      {"clip_grad_norm_ of parameters stepped inside backward",
+       [] {
+         Tensor q = ones({2}, float32, true);
+         optim::SGD fused({q}, 0.1);
+         fused.fuse_into_backward();
+         sum(q * 2.0).backward();
+         optim::clip_grad_norm_({q}, 1.0);
+       },
+       Throws::runtime_error,
+       "clip_grad_norm_: parameter 0 takes its optimizer's step inside backward "
+       "(fuse_into_backward), which stores no gradient to clip"},
   });
 }
 
@@ -428,6 +452,9 @@ TEST_CASE("data loading and preparation refuse bad data, files and arguments",
     const std::string iris = dir.write("iris.csv", "a,b,species\n1,2,0\n3,4,1\n");
     const std::string big = dir.write("big.csv", "a,b\n1e300,1\n");
     check_bad_calls({
+        {"a target of 1e30 for cross_entropy",
+         [] { nn::CrossEntropyLoss()(ones({1, 3}), full({1}, 1e30)); }, Throws::invalid_argument,
+         "target 1e+30 is not a class index (row 0)"},
         {"a header without rows", [] { read_csv_text("a,b\n"); }, Throws::invalid_argument,
          "read_csv: <stream> has a header (line 1) but no data rows"},
         {"NaN written in the file", [] { read_csv_text("a,b\n1,nan\n"); }, Throws::invalid_argument,
@@ -463,6 +490,9 @@ TEST_CASE("data loading and preparation refuse bad data, files and arguments",
     data::StandardScaler fitted;
     fitted.fit(f32({{1, 2}, {3, 5}}));
     check_bad_calls({
+        {"one_hot inferring 1000000001 classes from one label",
+         [] { data::one_hot(std::vector<std::int64_t>{0, 1000000000}); }, Throws::invalid_argument,
+         "one_hot: largest label is 1000000000; pass num_classes to build that many classes"},
         {"StandardScaler.transform before fit",
          [] {
            data::StandardScaler().transform(ones({2, 2}));
@@ -603,6 +633,9 @@ TEST_CASE("checkpoints refuse missing, unreadable, truncated and corrupted files
          nn::save({{"__xgrad__", ones({1})}}, good);
        },
        Throws::invalid_argument, "save: bad tensor name '__xgrad__' (empty or reserved)"},
+      {"saving a name with a NUL byte",
+       [&] { nn::save({{std::string("w\0x", 3), ones({1})}}, good); }, Throws::invalid_argument,
+       "save: tensor name 'w\\0...' contains a NUL byte at position 1"},
   });
   if (::geteuid() != 0) {
     const std::string locked = dir.write("locked.npz", bytes);
@@ -621,6 +654,9 @@ TEST_CASE("metrics refuse mismatched, empty, NaN and out-of-range inputs",
        "accuracy: empty input (0 samples)"},
       {"a NaN prediction", [] { metrics::accuracy(full({2}, kNaN), ones({2})); },
        Throws::invalid_argument, "accuracy: predictions[0] = nan is not a class index"},
+      {"a prediction of 1.0000001 (shown at full precision)",
+       [] { metrics::accuracy(full({2}, 1.0000001, float64), ones({2}, float64)); },
+       Throws::invalid_argument, "accuracy: predictions[0] = 1.0000001 is not a class index"},
       {"a target of -1", [] { metrics::accuracy(ones({2}), full({2}, -1)); },
        Throws::invalid_argument, "accuracy: targets[0] = -1 is not a class index"},
       {"scores of shape (2, 3, 1)",
@@ -748,6 +784,26 @@ TEST_CASE("the Trainer refuses bad options and data and stops on a NaN loss",
       {"History::to_csv into a missing directory",
        [&] { nn::History().to_csv(dir.file("no/history.csv")); }, Throws::runtime_error,
        "History::to_csv: cannot write " + dir.file("no/history.csv")},
+      {"clip_grad_norm with an optimizer fused into backward",
+       [&] {
+         Scalar fused_model;
+         optim::SGD fused(fused_model.parameters(), 0.1);
+         fused.fuse_into_backward();
+         nn::fit(fused_model, fused, mse, ones4, nullptr,
+                 options([](auto& o) { o.clip_grad_norm = 1e-6; }));
+       },
+       Throws::invalid_argument,
+       "fit: the optimizer (SGD) takes its step inside backward (fuse_into_backward), which "
+       "stores no gradient, so clip_grad_norm has nothing to clip"},
+      {"accumulate_steps 3 with an optimizer fused into backward",
+       [&] {
+         Scalar fused_model;
+         optim::SGD fused(fused_model.parameters(), 0.1);
+         fused.fuse_into_backward();
+         nn::fit(fused_model, fused, mse, ones4, nullptr,
+                 options([](auto& o) { o.accumulate_steps = 3; }));
+       },
+       Throws::invalid_argument, "so accumulate_steps cannot sum gradients over batches"},
   });
 
   SECTION("a loss that becomes infinite stops training with the starting weights kept") {
