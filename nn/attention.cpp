@@ -19,17 +19,24 @@ namespace {
 
 const char* kName = "MultiheadAttention";
 
-void check_mask(const char* what, const Tensor& mask, const Shape& expected, Dtype dtype) {
+// Checks a mask's shape and dtype and returns it as an additive float mask in the attention's
+// dtype: a bool mask (true = masked out, PyTorch's convention) becomes -inf where true, 0
+// elsewhere; a float mask is added as it is.
+Tensor additive_mask(const char* what, const Tensor& mask, const Shape& expected, Dtype dtype) {
   if (!mask.has_shape(expected)) {
     throw std::invalid_argument(std::string(kName) + ": " + what + " has shape " +
                                 format_shape(mask.shape()) + ", expected " +
                                 format_shape(expected));
   }
+  if (mask.dtype() == boolean) {
+    return masked_fill(zeros(expected, dtype), mask, -std::numeric_limits<double>::infinity());
+  }
   if (mask.dtype() != dtype) {
     throw std::invalid_argument(std::string(kName) + ": " + what + " is " +
-                                dtype_name(mask.dtype()) + ", attention is " + dtype_name(dtype) +
-                                " (convert one with to())");
+                                dtype_name(mask.dtype()) + "; expected bool (true = masked out) " +
+                                "or " + dtype_name(dtype) + " added to the scores, as the layer");
   }
+  return mask;
 }
 
 }  // namespace
@@ -118,17 +125,15 @@ AttentionOutput MultiheadAttention::forward(const Tensor& query, const Tensor& k
   if (l == 0 || s == 0) {
     throw std::invalid_argument(std::string(kName) + ": the sequence is empty (length 0)");
   }
+  Tensor padding_mask;
   if (key_padding_mask.defined()) {
-    check_mask("key_padding_mask", key_padding_mask, batched ? Shape{n, s} : Shape{s}, dtype);
+    padding_mask = additive_mask("key_padding_mask", key_padding_mask,
+                                 batched ? Shape{n, s} : Shape{s}, dtype);
   }
-  Tensor mask = attn_mask;
-  if (mask.defined()) {
-    const Shape m = mask.shape();
-    if (m.size() == 3) {
-      check_mask("attn_mask", mask, Shape{n * heads, l, s}, dtype);
-    } else {
-      check_mask("attn_mask", mask, Shape{l, s}, dtype);
-    }
+  Tensor mask;
+  if (attn_mask.defined()) {
+    mask = additive_mask("attn_mask", attn_mask,
+                         attn_mask.dim() == 3 ? Shape{n * heads, l, s} : Shape{l, s}, dtype);
   } else if (is_causal) {
     if (l != s) {
       throw std::invalid_argument(std::string(kName) +
@@ -157,7 +162,7 @@ AttentionOutput MultiheadAttention::forward(const Tensor& query, const Tensor& k
   if (mask.defined()) {
     scores = scores + (mask.dim() == 3 ? reshape(mask, Shape{n, heads, l, s}) : mask);
   }
-  if (key_padding_mask.defined()) scores = scores + reshape(key_padding_mask, Shape{n, 1, 1, s});
+  if (padding_mask.defined()) scores = scores + reshape(padding_mask, Shape{n, 1, 1, s});
   const Tensor weights = softmax(scores, -1);
   const Tensor attended = matmul(dropout_p_ > 0 ? dropout_.forward(weights) : weights, vh);
   // (N, heads, L, d) -> (N L, E), the heads side by side, then the output projection.

@@ -30,10 +30,11 @@ class MultiheadAttention : public Module {
                      Generator& generator = default_generator(), Dtype dtype = float32);
 
   /// query (L, N, E), key and value (S, N, E) (batch_first: (N, L, E), (N, S, E)), or unbatched
-  /// (L, E), (S, E). Masks are float and added to the attention scores, as PyTorch's float masks
-  /// (-inf forbids a position): key_padding_mask (N, S) or (S,) unbatched; attn_mask (L, S) or
-  /// (N num_heads, L, S). is_causal without an attn_mask forbids each query position the keys after
-  /// it (needs L == S). Throws std::invalid_argument naming "MultiheadAttention" for wrong shapes.
+  /// (L, E), (S, E). Masks are bool, true where a position is masked out (PyTorch's convention), or
+  /// float in the layer's dtype and added to the attention scores (-inf forbids a position):
+  /// key_padding_mask (N, S) or (S,) unbatched; attn_mask (L, S) or (N num_heads, L, S). is_causal
+  /// without an attn_mask forbids each query position the keys after it (needs L == S). Throws
+  /// std::invalid_argument naming "MultiheadAttention" for wrong shapes and mask dtypes.
   AttentionOutput forward(const Tensor& query, const Tensor& key, const Tensor& value,
                           const Tensor& key_padding_mask = Tensor(), bool need_weights = true,
                           const Tensor& attn_mask = Tensor(), bool average_attn_weights = true,

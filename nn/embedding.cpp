@@ -3,6 +3,7 @@
 #include "nn/embedding.hpp"
 
 #include <cmath>
+#include <cstdint>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -49,28 +50,22 @@ Embedding::Embedding(std::size_t num_embeddings, std::size_t embedding_dim,
 }
 
 Tensor Embedding::forward(const Tensor& ids) {
-  if (!ids.defined()) throw std::invalid_argument("Embedding: ids are undefined");
-  std::vector<std::size_t> rows;
-  rows.reserve(ids.numel());
-  dispatch(ids.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    std::size_t position = 0;
-    for (T v : ids.data<T>()) {
-      if (!(v >= 0 && v < static_cast<T>(num_embeddings_))) {
-        std::ostringstream m;
-        m << "Embedding: index " << v << " out of range for " << num_embeddings_
-          << " embeddings (position " << position << ")";
-        throw std::out_of_range(m.str());
-      }
-      if (std::floor(v) != v) {
-        std::ostringstream m;
-        m << "Embedding: index " << v << " at position " << position << " is not a whole number";
-        throw std::invalid_argument(m.str());
-      }
-      rows.push_back(static_cast<std::size_t>(v));
-      ++position;
+  if (!ids.defined()) throw std::invalid_argument("Embedding: indices are undefined");
+  if (ids.dtype() != int64) {
+    // Float ids are refused as PyTorch refuses them: a float holds no index beyond 2^24 exactly.
+    throw std::invalid_argument(std::string("Embedding: indices must be int64, got ") +
+                                dtype_name(ids.dtype()) + " (convert them with to(int64))");
+  }
+  const std::vector<std::int64_t> values = ids.to_vector<std::int64_t>();
+  std::vector<std::size_t> rows(values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (values[i] < 0 || static_cast<std::uint64_t>(values[i]) >= num_embeddings_) {
+      throw std::out_of_range("Embedding: index " + std::to_string(values[i]) +
+                              " out of range for " + std::to_string(num_embeddings_) +
+                              " embeddings (position " + std::to_string(i) + ")");
     }
-  });
+    rows[i] = static_cast<std::size_t>(values[i]);
+  }
   Shape out_shape = ids.shape();
   out_shape.push_back(embedding_dim_);
   return lookup(rows, out_shape);

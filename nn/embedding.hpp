@@ -22,10 +22,10 @@ class Embedding : public Module {
             std::optional<double> max_norm = std::nullopt, double norm_type = 2.0,
             Generator& generator = default_generator(), Dtype dtype = float32);
 
-  /// The rows of `ids` (any shape), giving shape ids.shape + (embedding_dim,). The ids are a tensor
-  /// of whole numbers (float32/float64 until int64 tensors land). Throws std::out_of_range
-  /// "Embedding: index 12 out of range for 10 embeddings (position 3)" and
-  /// std::invalid_argument for ids that are not whole numbers.
+  /// The rows of `ids`, an int64 tensor of any shape (a 0-d one too), giving shape
+  /// ids.shape + (embedding_dim,). Throws std::out_of_range "Embedding: index 12 out of range for
+  /// 10 embeddings (position 3)" (position in ids, row-major) and std::invalid_argument
+  /// "Embedding: indices must be int64, got float32" for any other dtype, as PyTorch.
   Tensor forward(const Tensor& ids) override;
   /// The rows of `ids`, as a tensor (ids.size(), embedding_dim).
   Tensor forward(const std::vector<std::size_t>& ids);

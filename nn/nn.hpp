@@ -29,4 +29,5 @@
 #include "nn/sequential.hpp"
 #include "nn/serialize.hpp"
 #include "nn/trainer.hpp"
+#include "nn/transformer.hpp"
 #include "nn/unflatten.hpp"

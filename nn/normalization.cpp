@@ -2,6 +2,7 @@
 #include "nn/normalization.hpp"
 
 #include <cmath>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -67,7 +68,7 @@ BatchNorm::BatchNorm(const char* name, std::size_t min_rank, std::size_t max_ran
   if (track_running_stats) {
     running_mean = register_buffer("running_mean", zeros({num_features}, dtype));
     running_var = register_buffer("running_var", ones({num_features}, dtype));
-    num_batches_tracked = register_buffer("num_batches_tracked", scalar_tensor(0, dtype));
+    num_batches_tracked = register_buffer("num_batches_tracked", scalar_tensor(0, int64));
   }
 }
 
@@ -93,12 +94,9 @@ Tensor BatchNorm::forward(const Tensor& x) {
   double factor = momentum_.value_or(0.0);
   if (is_training() && running_mean.defined()) {
     no_grad guard;
-    dispatch(num_batches_tracked.dtype(), [&](auto tag) {
-      using T = decltype(tag);
-      T& count = *num_batches_tracked.data<T>().data();
-      count += 1;
-      if (!momentum_) factor = 1.0 / static_cast<double>(count);  // the cumulative average
-    });
+    std::int64_t& count = *num_batches_tracked.data<std::int64_t>().data();
+    count += 1;
+    if (!momentum_) factor = 1.0 / static_cast<double>(count);  // the cumulative average
   }
   return batch_norm(x, running_mean, running_var, weight, bias, is_training(), factor, eps_);
 }

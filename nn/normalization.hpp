@@ -13,8 +13,8 @@ namespace xgrad::nn {
 
 /// What BatchNorm1d and BatchNorm2d share; they differ only in the input ranks they accept.
 /// Parameters weight, bias (num_features,) when affine; buffers running_mean, running_var
-/// (num_features,) and num_batches_tracked (a scalar, in the layer's dtype until xgrad has integer
-/// tensors) when track_running_stats.
+/// (num_features,) and num_batches_tracked (an int64 scalar, as PyTorch's; Module::to leaves it
+/// int64) when track_running_stats.
 ///
 /// In training mode the batch statistics normalize and (when tracked) the running statistics are
 /// updated: running = (1 - momentum) running + momentum batch, the variance unbiased; with
@@ -35,7 +35,7 @@ class BatchNorm : public Module {
   Tensor bias;                 // (num_features,), zeros; undefined unless affine
   Tensor running_mean;         // (num_features,), zeros; undefined unless track_running_stats
   Tensor running_var;          // (num_features,), ones; undefined unless track_running_stats
-  Tensor num_batches_tracked;  // (), 0; undefined unless track_running_stats
+  Tensor num_batches_tracked;  // () int64, 0; undefined unless track_running_stats
 
  protected:
   BatchNorm(const char* name, std::size_t min_rank, std::size_t max_rank, std::size_t num_features,

@@ -5,7 +5,8 @@ computed. Called by tests/nn/test_normalization.cpp with the directory it wrote:
     /usr/bin/python3 scripts/check_norm_state_dict.py DIR
 
 DIR holds, for LAYER in batchnorm2d, layernorm, groupnorm and DT in float32, float64:
-    LAYER_DT_state.npz   xgrad's checkpoint (its "__xgrad__.json" entry is skipped)
+    LAYER_DT_state.npz   xgrad's checkpoint (its "__xgrad__.json" entry is skipped); for
+                         batchnorm2d, num_batches_tracked must be int64 as PyTorch's
     LAYER_DT_io.npz      x, xgrad's y_eval (eval mode) and y_train (training mode)
 Exits 0 when every output agrees (1e-12 in float64, 1e-6 in float32), 1 naming the first that
 does not, 2 when torch is missing.
@@ -36,8 +37,12 @@ def main():
             archive = np.load(os.path.join(directory, f"{name}_{dt}_state.npz"))
             state = {k: torch.from_numpy(archive[k]) for k in archive.files
                      if not k.startswith("__xgrad__")}
+            for k, v in state.items():
+                if k.endswith("num_batches_tracked") and v.dtype != torch.int64:
+                    print(f"{name} {dt}: {k} is {v.dtype}, PyTorch's is int64", file=sys.stderr)
+                    return 1
             module = make().to(dtype)
-            module.load_state_dict(state, strict=True)  # copy_ converts num_batches_tracked
+            module.load_state_dict(state, strict=True)
             io = np.load(os.path.join(directory, f"{name}_{dt}_io.npz"))
             x = torch.from_numpy(io["x"])
             with torch.no_grad():

@@ -14,8 +14,7 @@ Files, for DT in float32 and float64:
                              ("cumulative"): x<k>, y<k> and the buffers after step k = 0..3 in
                              training mode, then y_eval on x0
 
-num_batches_tracked is an int64 tensor in PyTorch; xgrad's checkpoints hold float32 and float64
-only, so it is saved in the layer's dtype (the one change to v.numpy()).
+num_batches_tracked is an int64 tensor in PyTorch and in xgrad; it is saved as it is ('<i8').
 """
 
 import math
@@ -36,12 +35,8 @@ def wave(shape, phase, scale=1.0, offset=0.0):
 
 
 def numpy_state(module, dtype):
-    state = {}
-    for k, v in module.state_dict().items():
-        if k.endswith("num_batches_tracked"):
-            v = v.to(dtype)
-        state[k] = v.numpy()
-    return state
+    del dtype  # every entry keeps its own dtype, num_batches_tracked int64
+    return {k: v.numpy() for k, v in module.state_dict().items()}
 
 
 def fill(module, dtype):
@@ -83,7 +78,7 @@ def write_steps():
                 out[f"{tag}_y{step}"] = module(x).numpy()
                 out[f"{tag}_running_mean{step}"] = module.running_mean.numpy().copy()
                 out[f"{tag}_running_var{step}"] = module.running_var.numpy().copy()
-                out[f"{tag}_num_batches_tracked{step}"] = module.num_batches_tracked.double().numpy()
+                out[f"{tag}_num_batches_tracked{step}"] = module.num_batches_tracked.numpy().copy()
             module.eval()
             out[f"{tag}_y_eval"] = module(torch.tensor(out[f"{tag}_x0"])).numpy()
     np.savez(os.path.join(OUT_DIR, "batchnorm1d_steps.npz"), **out)

@@ -264,23 +264,29 @@ detail::PoolArguments arguments_1d(const char* op, int kernel, std::optional<int
 
 std::pair<Tensor, Tensor> max_pool2d_with_indices(const Tensor& x, Size2 kernel_size, Size2 stride,
                                                   Size2 padding, Size2 dilation, bool ceil_mode) {
-  return max_pool(arguments("max_pool2d", kernel_size, stride, padding, dilation, ceil_mode), x);
+  auto [y, indices] =
+      max_pool(arguments("max_pool2d", kernel_size, stride, padding, dilation, ceil_mode), x);
+  return {y, indices.to(int64)};  // whole numbers in x's dtype inside; int64 for users, as torch
 }
 
 Tensor max_pool2d(const Tensor& x, Size2 kernel_size, Size2 stride, Size2 padding, Size2 dilation,
                   bool ceil_mode) {
-  return max_pool2d_with_indices(x, kernel_size, stride, padding, dilation, ceil_mode).first;
+  return max_pool(arguments("max_pool2d", kernel_size, stride, padding, dilation, ceil_mode), x)
+      .first;
 }
 
 std::pair<Tensor, Tensor> max_pool1d_with_indices(const Tensor& x, int kernel_size,
                                                   std::optional<int> stride, int padding,
                                                   int dilation, bool ceil_mode) {
-  return max_pool(arguments_1d("max_pool1d", kernel_size, stride, padding, dilation, ceil_mode), x);
+  auto [y, indices] =
+      max_pool(arguments_1d("max_pool1d", kernel_size, stride, padding, dilation, ceil_mode), x);
+  return {y, indices.to(int64)};
 }
 
 Tensor max_pool1d(const Tensor& x, int kernel_size, std::optional<int> stride, int padding,
                   int dilation, bool ceil_mode) {
-  return max_pool1d_with_indices(x, kernel_size, stride, padding, dilation, ceil_mode).first;
+  return max_pool(arguments_1d("max_pool1d", kernel_size, stride, padding, dilation, ceil_mode), x)
+      .first;
 }
 
 Tensor avg_pool2d(const Tensor& x, Size2 kernel_size, Size2 stride, Size2 padding, bool ceil_mode,

@@ -22,8 +22,7 @@ namespace xgrad {
 Tensor max_pool2d(const Tensor& x, Size2 kernel_size, Size2 stride = Size2(), Size2 padding = 0,
                   Size2 dilation = 1, bool ceil_mode = false);
 /// max_pool2d's output and, for each output element, the flat index (y W + x) of its maximum in
-/// the input plane, as torch's return_indices=True. Until xgrad has int64 tensors the indices are
-/// whole numbers in x's dtype, with no gradient.
+/// the input plane, as torch's return_indices=True: an int64 tensor of the output's shape.
 std::pair<Tensor, Tensor> max_pool2d_with_indices(const Tensor& x, Size2 kernel_size,
                                                   Size2 stride = Size2(), Size2 padding = 0,
                                                   Size2 dilation = 1, bool ceil_mode = false);

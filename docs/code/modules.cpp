@@ -209,7 +209,7 @@ TEST_CASE("the convolution and pooling ops take PyTorch's arguments", "[docs][mo
   CHECK(conv2d(x, w, Tensor(), /*stride=*/2, /*padding=*/1).shape() == Shape{2, 6, 5, 5});
   CHECK(conv2d(x, w, Tensor(), {1, 2}, {0, 1}).shape() == Shape{2, 6, 7, 5});  // per axis
   CHECK(conv1d(randn({2, 3, 9}), randn({4, 3, 2}), Tensor(), 1, "same").shape() == Shape{2, 4, 9});
-  auto [pooled, indices] = max_pool2d_with_indices(x, 3);  // indices: y * 9 + x in each plane
+  auto [pooled, indices] = max_pool2d_with_indices(x, 3);  // int64 y * 9 + x in each plane
   CHECK(pooled.shape() == Shape{2, 3, 3, 3});
   CHECK(avg_pool2d(x, 2, 1).shape() == Shape{2, 3, 8, 8});
   // [end]

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -73,13 +74,13 @@ TEST_CASE("an embedding and an LSTM learn to predict the next token", "[docs][se
   // [snippet: train]
   TokenModel model(/*vocab=*/5, /*dim=*/8, /*hidden=*/16);
   // Sequences 0 1 2 3 -> 4, 1 2 3 4 -> 0, ...: the next token is (last + 1) mod 5.
-  auto ids = xt::xarray<float>::from_shape({5, 4});
-  auto next = xt::xarray<float>::from_shape({5});
-  for (std::size_t s = 0; s < 5; ++s) {
-    for (std::size_t t = 0; t < 4; ++t) ids(s, t) = static_cast<float>((s + t) % 5);
-    next(s) = static_cast<float>((s + 4) % 5);
+  std::vector<std::int64_t> ids, next;
+  for (std::int64_t s = 0; s < 5; ++s) {
+    for (std::int64_t t = 0; t < 4; ++t) ids.push_back((s + t) % 5);
+    next.push_back((s + 4) % 5);
   }
-  const Tensor x(ids), y(next);  // token ids as whole numbers (int64 tensors later)
+  const Tensor x = from_vector(ids, {5, 4}, int64);  // token ids and class indices: int64
+  const Tensor y = from_vector(next, {5}, int64);
   optim::Adam adam(model.parameters(), 0.05);
   double first = 0, last = 0;
   for (int step = 0; step < 60; ++step) {

@@ -3,6 +3,7 @@
 // float64.
 #include <catch2/catch.hpp>
 
+#include <cstdint>
 #include <vector>
 
 #include "gradient_checks.hpp"
@@ -23,23 +24,31 @@ Tensor plane() {
   return f64({{{{3, 15, 2, 8}, {9, 0, 11, 4}, {1, 13, 6, 14}, {12, 5, 10, 7}}}});
 }
 
+// Max-pool indices are int64, as torch's return_indices=True.
+void check_indices(const Tensor& indices, const Shape& shape,
+                   const std::vector<std::int64_t>& expected) {
+  CHECK(indices.dtype() == int64);
+  CHECK(indices.shape() == shape);
+  CHECK(indices.to_vector<std::int64_t>() == expected);
+}
+
 }  // namespace
 
 TEST_CASE("max_pool2d picks each window's maximum and its flat index", "[autograd][pooling]") {
   auto [y, indices] = max_pool2d_with_indices(plane(), 2);
   check_values(y, {1, 1, 2, 2}, {15, 11, 13, 14});
-  check_values(indices, {1, 1, 2, 2}, {1, 6, 9, 11});
+  check_indices(indices, {1, 1, 2, 2}, {1, 6, 9, 11});
   // stride 1 and padding 1 (padding never wins), 3x3 windows
   auto [y3, i3] = max_pool2d_with_indices(plane(), 3, 2, 1);
   check_values(y3, {1, 1, 2, 2}, {15, 15, 13, 14});
-  check_values(i3, {1, 1, 2, 2}, {1, 1, 9, 11});
+  check_indices(i3, {1, 1, 2, 2}, {1, 1, 9, 11});
 }
 
 TEST_CASE("max_pool2d breaks ties at the first maximum in scan order, as PyTorch",
           "[autograd][pooling]") {
   const Tensor x = f64({{{{1, 5}, {5, 5}}}}, true);
   auto [y, indices] = max_pool2d_with_indices(x, 2);
-  check_values(indices, {1, 1, 1, 1}, {1});
+  check_indices(indices, {1, 1, 1, 1}, {1});
   y.sum().backward();
   check_values(x.grad(), {1, 1, 2, 2}, {0, 1, 0, 0});  // all of it to the first 5
 }
@@ -55,7 +64,7 @@ TEST_CASE("max_pool1d pools along the last axis with indices along it", "[autogr
   const Tensor x = f64({{{3, 1, 4, 1, 5, 9, 2}}});
   auto [y, indices] = max_pool1d_with_indices(x, 3, 2, 1);
   check_values(y, {1, 1, 4}, {3, 4, 9, 9});
-  check_values(indices, {1, 1, 4}, {0, 2, 5, 5});
+  check_indices(indices, {1, 1, 4}, {0, 2, 5, 5});
   check_values(max_pool1d(x, 2), {1, 1, 3}, {3, 4, 9});
 }
 

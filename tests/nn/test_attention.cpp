@@ -61,6 +61,55 @@ TEST_CASE("attention masks: a padded key gets no weight, causal attention ignore
     CHECK(after[i] == Approx(before[i]).epsilon(1e-14));
 }
 
+TEST_CASE("bool masks (true = masked out) give what the equivalent float masks give",
+          "[nn][attention]") {
+  Generator g(7);
+  nn::MultiheadAttention mha(4, 2, 0.0, true, true, g, float64);
+  const Tensor q = input({2, 3, 4}, 11), kv = input({2, 4, 4}, 12);  // (N, L, E), (N, S, E)
+  const double inf = std::numeric_limits<double>::infinity();
+  const Tensor padding_bool =
+      from_vector(std::vector<bool>{false, false, true, true, false, false, false, true}, {2, 4});
+  const Tensor padding_float(xt::xarray<double>{{0, 0, -inf, -inf}, {0, 0, 0, -inf}});
+  const std::vector<bool> mask_values = {false, true,  false, false, false, false,
+                                         true,  false, false, false, false, true};
+  const Tensor mask_bool = from_vector(mask_values, {3, 4});
+  const Tensor mask_float(xt::xarray<double>{{0, -inf, 0, 0}, {0, 0, -inf, 0}, {0, 0, 0, -inf}});
+  auto run = [&](const Tensor& padding, const Tensor& mask) {
+    const nn::AttentionOutput out = mha.forward(q, kv, kv, padding, true, mask, false);
+    return concat({reshape(out.output, {-1}), reshape(out.weights, {-1})}, 0);
+  };
+  CHECK(testing::values(run(padding_bool, Tensor())) ==
+        testing::values(run(padding_float, Tensor())));
+  CHECK(testing::values(run(Tensor(), mask_bool)) == testing::values(run(Tensor(), mask_float)));
+  CHECK(testing::values(run(padding_bool, mask_bool)) ==
+        testing::values(run(padding_float, mask_float)));
+  // mixed: a bool key-padding mask beside a float attention mask
+  CHECK(testing::values(run(padding_bool, mask_float)) ==
+        testing::values(run(padding_float, mask_float)));
+  // a 3-D bool mask, one (L, S) per batch entry and head
+  std::vector<bool> repeated;
+  for (int i = 0; i < 4; ++i)
+    repeated.insert(repeated.end(), mask_values.begin(), mask_values.end());
+  CHECK(testing::values(run(Tensor(), from_vector(repeated, {4, 3, 4}))) ==
+        testing::values(run(Tensor(), mask_float)));
+  // masked keys get weight 0 in every head
+  const nn::AttentionOutput out = mha.forward(q, kv, kv, padding_bool, true, Tensor(), false);
+  const auto w = testing::values(out.weights);  // (N, heads, L, S)
+  for (std::size_t h = 0; h < 2; ++h) {
+    for (std::size_t l = 0; l < 3; ++l) {
+      CHECK(w[((0 * 2 + h) * 3 + l) * 4 + 2] == 0.0);
+      CHECK(w[((0 * 2 + h) * 3 + l) * 4 + 3] == 0.0);
+      CHECK(w[((1 * 2 + h) * 3 + l) * 4 + 3] == 0.0);
+    }
+  }
+  // gradients flow through the unmasked positions, to second order
+  check_gradients_twice(
+      [&](const std::vector<Tensor>& x) {
+        return reshape(mha.forward(x[0], x[1], x[1], padding_bool, false, mask_bool).output, {-1});
+      },
+      {q, kv});
+}
+
 TEST_CASE("MultiheadAttention has PyTorch's parameters and prints like its construction",
           "[nn][attention]") {
   nn::MultiheadAttention mha(8, 2, 0.0, true, true);

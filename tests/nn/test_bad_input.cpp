@@ -999,11 +999,11 @@ TEST_CASE("sequence modules refuse bad ids, empty sequences and misshapen states
        Throws::out_of_range, "Embedding: index 10 out of range for 10 embeddings (position 1)"},
       {"a negative token id in a tensor",
        [&] {
-         emb.forward(f32({2.0f, -1.0f}));
+         emb.forward(from_vector(std::vector<std::int64_t>{2, -1}, {2}, int64));
        },
        Throws::out_of_range, "Embedding: index -1 out of range for 10 embeddings (position 1)"},
-      {"a fractional token id", [&] { emb.forward(f32({2.5f})); }, Throws::invalid_argument,
-       "Embedding: index 2.5 at position 0 is not a whole number"},
+      {"float token ids", [&] { emb.forward(f32({2.0f})); }, Throws::invalid_argument,
+       "Embedding: indices must be int64, got float32 (convert them with to(int64))"},
       {"padding_idx out of range", [] { nn::Embedding(4, 2, std::size_t(4)); },
        Throws::invalid_argument, "Embedding: padding_idx 4 out of range for 4 embeddings"},
       {"a sequence of length 0",
@@ -1056,6 +1056,19 @@ TEST_CASE("sequence modules refuse bad ids, empty sequences and misshapen states
          mha.forward(q, q, q, Tensor(), true, zeros({3, 2}));
        },
        Throws::invalid_argument, "MultiheadAttention: attn_mask has shape (3, 2), expected (3, 3)"},
+      {"a bool key-padding mask of the wrong shape",
+       [&] {
+         mha.forward(q, q, q, zeros({3, 2}, boolean));
+       },
+       Throws::invalid_argument,
+       "MultiheadAttention: key_padding_mask has shape (3, 2), expected (2, 3)"},
+      {"an int64 attention mask",
+       [&] {
+         mha.forward(q, q, q, Tensor(), true, zeros({3, 3}, int64));
+       },
+       Throws::invalid_argument,
+       "MultiheadAttention: attn_mask is int64; expected bool (true = masked out) or float32 added "
+       "to the scores, as the layer"},
       {"embed_dim not divisible by num_heads", [] { nn::MultiheadAttention(6, 4); },
        Throws::invalid_argument,
        "MultiheadAttention: embed_dim 6 must be a positive multiple of num_heads 4"},

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstdint>
 #include <vector>
 
 #include "gradient_checks.hpp"
@@ -15,7 +16,7 @@ using xgrad::testing::f64;
 TEST_CASE("Embedding looks up rows in the shape of the ids", "[nn][embedding]") {
   Generator g(1);
   nn::Embedding emb(5, 3, std::nullopt, std::nullopt, 2.0, g, float64);
-  const Tensor out = emb.forward(f64({{4.0, 0.0}, {4.0, 2.0}}));
+  const Tensor out = emb.forward(from_vector(std::vector<std::int64_t>{4, 0, 4, 2}, {2, 2}, int64));
   CHECK(out.shape() == Shape{2, 2, 3});
   const auto w = testing::values(emb.weight), o = testing::values(out);
   for (std::size_t j = 0; j < 3; ++j) {
@@ -23,6 +24,28 @@ TEST_CASE("Embedding looks up rows in the shape of the ids", "[nn][embedding]") 
     CHECK(o[3 + j] == w[j]);      // ids[0][1] = 0
     CHECK(o[9 + j] == w[6 + j]);  // ids[1][1] = 2
   }
+  // any shape: 0-d gives (dim,), 3-D gives (a, b, c, dim), and empty ids give no rows
+  CHECK(emb.forward(scalar_tensor(3, int64)).shape() == Shape{3});
+  CHECK(testing::values(emb.forward(scalar_tensor(3, int64))) ==
+        std::vector<double>(w.begin() + 9, w.begin() + 12));
+  CHECK(emb.forward(zeros({2, 1, 4}, int64)).shape() == Shape{2, 1, 4, 3});
+  CHECK(emb.forward(zeros({0, 2}, int64)).shape() == Shape{0, 2, 3});
+  // the vector overload (unsigned, so no other meaning) gives the same rows
+  CHECK(testing::values(emb.forward(std::vector<std::size_t>{4, 0, 4, 2})) == o);
+}
+
+TEST_CASE("Embedding refuses ids that are not int64 and names out-of-range ids",
+          "[nn][embedding][errors]") {
+  nn::Embedding emb(10, 3);
+  CHECK_THROWS_WITH(emb.forward(f64({2.0, 1.0})),
+                    "Embedding: indices must be int64, got float64 (convert them with to(int64))");
+  CHECK_THROWS_AS(emb.forward(testing::f32({2.0f})), std::invalid_argument);
+  CHECK_THROWS_WITH(emb.forward(zeros({2}, boolean)),
+                    Catch::StartsWith("Embedding: indices must be int64, got bool"));
+  CHECK_THROWS_AS(emb.forward(from_vector(std::vector<std::int64_t>{1, 10}, {2}, int64)),
+                  std::out_of_range);
+  CHECK_THROWS_WITH(emb.forward(from_vector(std::vector<std::int64_t>{0, 3, -2}, {3}, int64)),
+                    "Embedding: index -2 out of range for 10 embeddings (position 2)");
 }
 
 TEST_CASE("Embedding gradients add up over repeats and skip the padding row",

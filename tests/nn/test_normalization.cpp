@@ -5,6 +5,7 @@
 // scripts/make_torch_norm_modules.py; the reverse checked by scripts/check_norm_state_dict.py).
 #include <catch2/catch.hpp>
 
+#include <cstdint>
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -48,7 +49,8 @@ void check_close(const Tensor& actual, const Tensor& expected, double tolerance,
   INFO(what);
   REQUIRE(actual.dtype() == expected.dtype());
   REQUIRE(actual.shape() == expected.shape());
-  const std::vector<double> a = values(actual), e = values(expected);
+  // to_vector, not testing::values: num_batches_tracked is int64
+  const std::vector<double> a = actual.to_vector<double>(), e = expected.to_vector<double>();
   for (std::size_t i = 0; i < a.size(); ++i) {
     INFO("element " << i);
     CHECK(a[i] == Approx(e[i]).epsilon(tolerance).margin(tolerance));
@@ -77,6 +79,8 @@ TEST_CASE("normalization layers register PyTorch's parameters and buffers with i
   CHECK(values(bn.running_mean) == std::vector<double>{0, 0, 0});
   CHECK(values(bn.running_var) == std::vector<double>{1, 1, 1});
   CHECK(bn.num_batches_tracked.item() == 0);
+  CHECK(bn.num_batches_tracked.dtype() == int64);  // as PyTorch's, whatever the layer's dtype
+  CHECK(nn::BatchNorm1d(3, 1e-5, 0.1, true, true, float64).num_batches_tracked.dtype() == int64);
   CHECK(bn.parameters().size() == 2);
   CHECK(entries(nn::BatchNorm1d(2, 1e-5, 0.1, false, false).state_dict()).empty());
   CHECK(entries(nn::LayerNorm(Shape{2, 3}).state_dict()) ==
@@ -132,7 +136,9 @@ TEST_CASE("BatchNorm1d matches PyTorch over several training steps and in eval m
                   "running_mean after step " + k);
       check_close(bn.running_var, entry(steps, tag + "_running_var" + k), 1e-12,
                   "running_var after step " + k);
-      CHECK(bn.num_batches_tracked.item() == step + 1);
+      check_close(bn.num_batches_tracked, entry(steps, tag + "_num_batches_tracked" + k), 0,
+                  "num_batches_tracked (int64) after step " + k);
+      CHECK(bn.num_batches_tracked.item<std::int64_t>() == step + 1);
     }
     bn.eval();
     const Tensor before = clone(bn.running_mean);
@@ -163,7 +169,9 @@ TEST_CASE(
         const auto& bn = static_cast<nn::BatchNorm2d&>(*layer);
         check_close(bn.running_mean, entry(io, "running_mean"), tolerance, "running_mean");
         check_close(bn.running_var, entry(io, "running_var"), tolerance, "running_var");
-        CHECK(bn.num_batches_tracked.item() == 4);
+        check_close(bn.num_batches_tracked, entry(io, "num_batches_tracked"), 0,
+                    "num_batches_tracked (int64)");
+        CHECK(bn.num_batches_tracked.item<std::int64_t>() == 4);
       }
     }
   }
@@ -223,11 +231,41 @@ TEST_CASE(
   CHECK(values(plain(x)) == values(expected));
   CHECK_THROWS_WITH(plain(ones({1, 3}, float64)),
                     Catch::Contains("expected more than 1 value per channel when training"));
-  // converting the layer converts its buffers, num_batches_tracked included
+  // converting the layer converts its floating-point buffers; the int64 counter stays int64
   nn::BatchNorm2d bn(2);
   bn.to(float64);
   CHECK(bn.running_var.dtype() == float64);
-  CHECK(bn.num_batches_tracked.dtype() == float64);
+  CHECK(bn.num_batches_tracked.dtype() == int64);
   bn(ones({2, 2, 3, 3}, float64));
-  CHECK(bn.num_batches_tracked.item() == 1);
+  CHECK(bn.num_batches_tracked.item<std::int64_t>() == 1);
+}
+
+TEST_CASE("BatchNorm's int64 num_batches_tracked round-trips through nn::save and nn::load",
+          "[nn][normalization]") {
+  TempDir dir("bn_counter");
+  nn::BatchNorm1d bn(3, 1e-5, std::nullopt);
+  Generator generator(3);
+  for (int step = 0; step < 5; ++step) bn(uniform({4, 3}, -1.0, 1.0, generator));
+  nn::save(bn, dir.file("bn.npz"));
+  const nn::NamedTensors saved = nn::load(dir.file("bn.npz"));
+  CHECK(entry(saved, "num_batches_tracked").dtype() == int64);
+  nn::BatchNorm1d restored(3, 1e-5, std::nullopt);
+  nn::load(restored, dir.file("bn.npz"));
+  CHECK(restored.num_batches_tracked.dtype() == int64);
+  CHECK(restored.num_batches_tracked.item<std::int64_t>() == 5);
+  CHECK(values(restored.running_mean) == values(bn.running_mean));
+  // the next step continues the cumulative average from 5 batches, as the original would
+  const Tensor x = uniform({4, 3}, -1.0, 1.0, generator);
+  bn(x);
+  restored(x);
+  CHECK(restored.num_batches_tracked.item<std::int64_t>() == 6);
+  CHECK(values(restored.running_var) == values(bn.running_var));
+  // a counter of another dtype (an old float checkpoint) is refused, naming both
+  nn::NamedTensors old_style = bn.state_dict();
+  for (auto& [key, t] : old_style) {
+    if (key == "num_batches_tracked") t = scalar_tensor(6);
+  }
+  CHECK_THROWS_WITH(restored.load_state_dict(old_style),
+                    Catch::Contains("'num_batches_tracked' is float32 ()") &&
+                        Catch::Contains("module expects int64 ()"));
 }
