@@ -230,7 +230,7 @@ TEST_CASE("nn losses refuse bad shapes, dtypes, labels and arguments", "[nn][los
        },
        Throws::out_of_range, "nll_loss: target -1 out of range for 5 classes (row 0)"},
       {"nll_loss of 1-D input", [] { nn::nll_loss(zeros({5}), Labels{1}); },
-       Throws::invalid_argument, "nll_loss: input must be 2-D (N, C); got (5,)"},
+       Throws::invalid_argument, "nll_loss: input must be 2-D (N, C) log-probabilities; got (5,)"},
       {"nll_loss label NaN",
        [] {
          nn::nll_loss(zeros({2, 5}), f32({std::numeric_limits<float>::quiet_NaN(), 1}));

@@ -284,7 +284,7 @@ TEST_CASE("bad class targets are refused by name, value and row", "[nn][loss]") 
   CHECK_THAT(error_message([&] { nn::nll_loss(log_probs, std::vector<std::int64_t>{0}); }),
              Contains("nll_loss: 1 targets for input of shape (2, 3)"));
   CHECK_THAT(error_message([&] { nn::nll_loss(zeros({3}), std::vector<std::int64_t>{0}); }),
-             Contains("nll_loss: input must be 2-D (N, C); got (3,)"));
+             Contains("nll_loss: input must be 2-D (N, C) log-probabilities; got (3,)"));
   CHECK_THAT(error_message([&] {
                nn::nll_loss(log_probs, zeros({2, 1}));
              }),

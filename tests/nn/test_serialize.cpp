@@ -302,8 +302,11 @@ TEST_CASE("malformed or unsupported .npy entries are refused, naming file, entry
     std::string message;
   };
   const std::vector<Case> cases{
-      {"w.npy", npy("{'descr': '<i8', 'fortran_order': False, 'shape': (3,), }", six_floats),
-       "entry 'w.npy': unsupported dtype '<i8' (only '<f4' float32 and '<f8' float64"},
+      {"w.npy", npy("{'descr': '<i4', 'fortran_order': False, 'shape': (6,), }", six_floats),
+       "entry 'w.npy': unsupported dtype '<i4' (only '<f4' float32, '<f8' float64, '<i8' int64 "
+       "and '|b1' bool are read)"},
+      {"w.npy", npy("{'descr': '<i8', 'fortran_order': False, 'shape': (4,), }", six_floats),
+       "entry 'w.npy': shape (4,) of <i8 needs 32 bytes of data, the entry has 24"},
       {"w.npy", npy("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }", six_floats),
        "entry 'w.npy': Fortran-order arrays are not supported"},
       {"w.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 4), }", six_floats),
