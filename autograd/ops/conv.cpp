@@ -233,7 +233,7 @@ Tensor conv(const Tensor& x, const Tensor& w, const Tensor& b, const ConvGeometr
                 b.defined() ? kernels::values<T>(b) : nullptr, g, kernels::values<T>(out));
     return out;
   });
-  return record("conv2d", y, {x, w, b}, [x, w, b, g](const Tensor& dy) {
+  return detail::record_optional("conv2d", y, {x, w, b}, [x, w, b, g](const Tensor& dy) {
     Tensor dx = needs_grad(x) ? conv_input_grad(dy, w, g) : Tensor();
     Tensor dw = needs_grad(w) ? conv_weight_grad(x, dy, g) : Tensor();
     Tensor db = needs_grad(b) ? sum(dy, {0, 2, 3}) : Tensor();  // d/db: dy summed over n, y, x

@@ -295,7 +295,7 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
   const std::vector<long> axes = all_but_channels(shape.size());
   const Shape bshape = channel_shape(channels, shape.size());
   const bool bias_grad = bias.defined() && bias.requires_grad();
-  return record(
+  return detail::record_optional(
       "batch_norm", y, {input, weight, bias},
       [input, weight, bias_grad, stats, batch_stats, eps, axes, bshape, channels,
        v](const Tensor& dy) {
@@ -353,7 +353,7 @@ Tensor layer_norm(const Tensor& input, const Shape& normalized_shape, const Tens
     stat_shape[d] = 1;
   }
   const bool bias_grad = bias.defined() && bias.requires_grad();
-  return record("layer_norm", y, {input, weight, bias},
+  return detail::record_optional("layer_norm", y, {input, weight, bias},
                 [input, weight, bias_grad, stats, eps, axes, stat_shape, normalized_shape,
                  v](const Tensor& dy) {
                   if (!GradMode::is_enabled()) {
@@ -415,7 +415,7 @@ Tensor group_norm(const Tensor& input, std::size_t num_groups, const Tensor& wei
   const std::vector<long> affine_axes = all_but_channels(shape.size());
   const Shape bshape = channel_shape(channels, shape.size());
   const bool bias_grad = bias.defined() && bias.requires_grad();
-  return record(
+  return detail::record_optional(
       "group_norm", y, {input, weight, bias},
       [input, weight, bias_grad, stats, eps, shape, grouped, stat_shape, group_axes, affine_axes,
        bshape, channels, v, channel_of](const Tensor& dy) {
