@@ -264,11 +264,11 @@ int run(const Config& c) {
   models::MLP::Options mo;
   mo.seed = c.seed;
   models::MLP mlp(mo);
-  models::FitOptions fo;
+  models::TrainOptions fo;
   fo.epochs = c.epochs;
   fo.batch_size = c.batch_size;
   fo.learning_rate = c.lr;
-  fo.optimizer = models::Optimizer::adam;
+  fo.optimizer = models::Solver::adam;
   fo.seed = c.seed;
   nn::History mlp_history;
   fo.callbacks.push_back([&](nn::Trainer&, const nn::EpochLog& log) {

@@ -206,11 +206,11 @@ int run(const Config& c) {
   mo.init = nn::Init::xavier_uniform;
   mo.seed = c.seed;
   models::MLP mlp(mo);
-  models::FitOptions fo;
+  models::TrainOptions fo;
   fo.epochs = c.epochs;
   fo.batch_size = 16;
   fo.learning_rate = c.lr;
-  fo.optimizer = models::Optimizer::adam;
+  fo.optimizer = models::Solver::adam;
   fo.seed = c.seed;
   fo.verbosity = verbosity;
   if (!c.quiet) std::cout << "MLP " << c.lags;
@@ -246,11 +246,11 @@ int run(const Config& c) {
   models::LinearRegression::Options ro;
   ro.init = nn::Init::zeros;
   models::LinearRegression ar(ro);
-  models::FitOptions ao;
+  models::TrainOptions ao;
   ao.epochs = 2000;
   ao.batch_size = 0;
   ao.learning_rate = 0.05;
-  ao.optimizer = models::Optimizer::adam;
+  ao.optimizer = models::Solver::adam;
   ar.fit(x_train, reshape(y_train, {-1}), ao);
   const Forecaster ar_f = [&](const Tensor& x) { return values(ar.predict(x)); };
   const Forecaster naive_f = [&](const Tensor& x) { return values(select(x, 1, x.size(1) - 1)); };

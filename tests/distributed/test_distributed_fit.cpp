@@ -99,7 +99,7 @@ TEST_CASE("a model's fit with a distributed context keeps the replicas equal and
   models::LinearRegression::Options model_options;
   model_options.dtype = float64;
   models::LinearRegression model(model_options);
-  models::FitOptions options;
+  models::TrainOptions options;
   options.epochs = 50;
   options.batch_size = 10;
   options.learning_rate = 0.05;
