@@ -14,6 +14,8 @@
 #include <xtensor/xmath.hpp>
 
 #include "autograd/autograd.hpp"
+#include "autograd/dtype.hpp"
+#include "autograd/node.hpp"
 
 using namespace xgrad;
 using Catch::Matchers::Contains;
