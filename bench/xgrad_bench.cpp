@@ -456,9 +456,11 @@ Result lstm_seq(const Config& config) {
 }
 
 const std::vector<std::pair<std::string, Result (*)(const Config&)>> kWorkloads{
-    {"op_overhead", op_overhead}, {"matmul_512", matmul_512}, {"mlp_small", mlp_small},
-    {"mlp_large", mlp_large},     {"linreg", linreg},         {"logreg", logreg},
-    {"conv_digits", conv_digits}, {"conv2d_large", conv2d_large}, {"lstm_seq", lstm_seq}};
+    {"op_overhead", op_overhead}, {"matmul_512", matmul_512},
+    {"mlp_small", mlp_small},     {"mlp_large", mlp_large},
+    {"linreg", linreg},           {"logreg", logreg},
+    {"conv_digits", conv_digits}, {"conv2d_large", conv2d_large},
+    {"lstm_seq", lstm_seq}};
 
 // ---- smoke checks: WORKLOADS.md's reference values and tolerances -----------------------------
 struct Reference {

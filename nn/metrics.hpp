@@ -5,9 +5,9 @@
 // MetricFunction do. The values are read, never differentiated, and the result is a double.
 //
 // Classification: targets are class indices of shape (N,), int64 or a float tensor of whole
-// numbers >= 0. Predictions are either class indices of shape (N,) or scores of shape (N, C), logits or
-// probabilities, whose row-wise argmax is the predicted class. Binary probabilities of shape (N,)
-// become classes with binarize(probabilities, 0.5).
+// numbers >= 0. Predictions are either class indices of shape (N,) or scores of shape (N, C),
+// logits or probabilities, whose row-wise argmax is the predicted class. Binary probabilities of
+// shape (N,) become classes with binarize(probabilities, 0.5).
 //
 // Regression: predictions and targets have the same shape, (N,) or (N, k); k outputs are scored
 // separately and averaged with equal weights (scikit-learn's multioutput="uniform_average").

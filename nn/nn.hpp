@@ -4,8 +4,8 @@
 #include "autograd/autograd.hpp"
 
 #include "nn/activation.hpp"
-#include "nn/conv.hpp"
 #include "nn/attention.hpp"
+#include "nn/conv.hpp"
 #include "nn/data/csv.hpp"
 #include "nn/data/dataset.hpp"
 #include "nn/data/generators.hpp"

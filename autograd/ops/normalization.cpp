@@ -353,34 +353,34 @@ Tensor layer_norm(const Tensor& input, const Shape& normalized_shape, const Tens
     stat_shape[d] = 1;
   }
   const bool bias_grad = bias.defined() && bias.requires_grad();
-  return detail::record_optional("layer_norm", y, {input, weight, bias},
-                [input, weight, bias_grad, stats, eps, axes, stat_shape, normalized_shape,
-                 v](const Tensor& dy) {
-                  if (!GradMode::is_enabled()) {
-                    return normalize_backward_values(
-                        dy, input, weight, stats, v, true,
-                        [](std::size_t, std::size_t r) { return r; }, false, normalized_shape,
-                        input.requires_grad(), weight.defined() && weight.requires_grad(),
-                        bias_grad);
-                  }
-                  Tensor x_hat, invstd;
-                  if (GradMode::is_enabled() && input.requires_grad()) {
-                    invstd = normalize_recorded(input, axes, eps, x_hat).invstd;
-                  } else {
-                    invstd = reshape(stats.invstd, stat_shape);
-                    x_hat = mul(sub(input, reshape(stats.mean, stat_shape)), invstd);
-                  }
-                  Gradients grads(3);
-                  if (input.requires_grad()) {
-                    Tensor g = weight.defined() ? mul(dy, weight) : dy;
-                    grads[0] = batch_statistics_grad(g, x_hat, invstd, axes);
-                  }
-                  if (weight.defined() && weight.requires_grad()) {
-                    grads[1] = reduce_to_shape(mul(dy, x_hat), normalized_shape);
-                  }
-                  if (bias_grad) grads[2] = reduce_to_shape(dy, normalized_shape);
-                  return grads;
-                });
+  return detail::record_optional(
+      "layer_norm", y, {input, weight, bias},
+      [input, weight, bias_grad, stats, eps, axes, stat_shape, normalized_shape,
+       v](const Tensor& dy) {
+        if (!GradMode::is_enabled()) {
+          return normalize_backward_values(
+              dy, input, weight, stats, v, true, [](std::size_t, std::size_t r) { return r; },
+              false, normalized_shape, input.requires_grad(),
+              weight.defined() && weight.requires_grad(), bias_grad);
+        }
+        Tensor x_hat, invstd;
+        if (GradMode::is_enabled() && input.requires_grad()) {
+          invstd = normalize_recorded(input, axes, eps, x_hat).invstd;
+        } else {
+          invstd = reshape(stats.invstd, stat_shape);
+          x_hat = mul(sub(input, reshape(stats.mean, stat_shape)), invstd);
+        }
+        Gradients grads(3);
+        if (input.requires_grad()) {
+          Tensor g = weight.defined() ? mul(dy, weight) : dy;
+          grads[0] = batch_statistics_grad(g, x_hat, invstd, axes);
+        }
+        if (weight.defined() && weight.requires_grad()) {
+          grads[1] = reduce_to_shape(mul(dy, x_hat), normalized_shape);
+        }
+        if (bias_grad) grads[2] = reduce_to_shape(dy, normalized_shape);
+        return grads;
+      });
 }
 
 Tensor group_norm(const Tensor& input, std::size_t num_groups, const Tensor& weight,

@@ -453,8 +453,10 @@ TEST_CASE("data loading and preparation refuse bad data, files and arguments",
     const std::string big = dir.write("big.csv", "a,b\n1e300,1\n");
     check_bad_calls({
         {"a target of 1e30 for cross_entropy",
-         [] { nn::CrossEntropyLoss()(ones({1, 3}), full({1}, 1e30)); }, Throws::invalid_argument,
-         "target 1e+30 is not a class index (row 0)"},
+         [] {
+           nn::CrossEntropyLoss()(ones({1, 3}), full({1}, 1e30));
+         },
+         Throws::invalid_argument, "target 1e+30 is not a class index (row 0)"},
         {"a header without rows", [] { read_csv_text("a,b\n"); }, Throws::invalid_argument,
          "read_csv: <stream> has a header (line 1) but no data rows"},
         {"NaN written in the file", [] { read_csv_text("a,b\n1,nan\n"); }, Throws::invalid_argument,
@@ -491,7 +493,10 @@ TEST_CASE("data loading and preparation refuse bad data, files and arguments",
     fitted.fit(f32({{1, 2}, {3, 5}}));
     check_bad_calls({
         {"one_hot inferring 1000000001 classes from one label",
-         [] { data::one_hot(std::vector<std::int64_t>{0, 1000000000}); }, Throws::invalid_argument,
+         [] {
+           data::one_hot(std::vector<std::int64_t>{0, 1000000000});
+         },
+         Throws::invalid_argument,
          "one_hot: largest label is 1000000000; pass num_classes to build that many classes"},
         {"StandardScaler.transform before fit",
          [] {
@@ -634,8 +639,10 @@ TEST_CASE("checkpoints refuse missing, unreadable, truncated and corrupted files
        },
        Throws::invalid_argument, "save: bad tensor name '__xgrad__' (empty or reserved)"},
       {"saving a name with a NUL byte",
-       [&] { nn::save({{std::string("w\0x", 3), ones({1})}}, good); }, Throws::invalid_argument,
-       "save: tensor name 'w\\0...' contains a NUL byte at position 1"},
+       [&] {
+         nn::save({{std::string("w\0x", 3), ones({1})}}, good);
+       },
+       Throws::invalid_argument, "save: tensor name 'w\\0...' contains a NUL byte at position 1"},
   });
   if (::geteuid() != 0) {
     const std::string locked = dir.write("locked.npz", bytes);
