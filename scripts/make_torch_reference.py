@@ -400,17 +400,21 @@ def tensor_tokens(array):
     return [str(array.ndim)] + [str(d) for d in array.shape] + [fmt(v) for v in array.ravel()]
 
 
-def main():
+def write_reference(cases, out_path, script, test):
+    """Writes `cases` in the format of this module's docstring to `out_path`; `script` and `test`
+    name the generating script and the C++ test that reads the file, for its header."""
     lines = [
-        "# PyTorch reference values for tests/autograd/test_torch_reference.cpp; do not edit.",
-        f"# Made by scripts/make_torch_reference.py with torch {torch.__version__}, numpy "
+        f"# PyTorch reference values for tests/autograd/{test}; do not edit.",
+        f"# Made by scripts/{script} with torch {torch.__version__}, numpy "
         f"{np.__version__}, Python {platform.python_version()}; float64 throughout.",
-        "# Format: see the docstring of that script. Regenerate with",
-        "#   /usr/bin/python3 scripts/make_torch_reference.py",
-        f"cases {len(CASES)}",
+        "# Format: see the docstring of "
+        + ("that script" if script == "make_torch_reference.py"
+           else "scripts/make_torch_reference.py") + ". Regenerate with",
+        f"#   /usr/bin/python3 scripts/{script}",
+        f"cases {len(cases)}",
     ]
     names = set()
-    for c in CASES:
+    for c in cases:
         assert c["name"] not in names, c["name"]
         names.add(c["name"])
         lines.append(f"case {c['name']} {c['op']}")
@@ -428,10 +432,14 @@ def main():
             assert g.shape == i.values.shape, (c["name"], i.name)
             lines.append(" ".join(["grad", i.name] + tensor_tokens(g)))
         lines.append("end")
-    os.makedirs(os.path.dirname(OUT_PATH), exist_ok=True)
-    with open(OUT_PATH, "w") as f:
+    os.makedirs(os.path.dirname(out_path), exist_ok=True)
+    with open(out_path, "w") as f:
         f.write("\n".join(lines) + "\n")
-    print(f"wrote {len(CASES)} cases to {os.path.normpath(OUT_PATH)}", file=sys.stderr)
+    print(f"wrote {len(cases)} cases to {os.path.normpath(out_path)}", file=sys.stderr)
+
+
+def main():
+    write_reference(CASES, OUT_PATH, "make_torch_reference.py", "test_torch_reference.cpp")
 
 
 if __name__ == "__main__":

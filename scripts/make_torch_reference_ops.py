@@ -13,14 +13,13 @@ generator, not torch's.
 
 import math
 import os
-import platform
 import sys
 
 import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_torch_reference import Input, away_from, grad_wave, tensor_tokens, fmt, wave  # noqa: E402
+from make_torch_reference import Input, away_from, grad_wave, wave, write_reference  # noqa: E402
 
 torch.set_default_dtype(torch.float64)
 
@@ -216,37 +215,8 @@ for name, f in SECOND_ORDER.items():
 
 
 def main():
-    lines = [
-        "# PyTorch reference values for tests/autograd/test_torch_reference_ops.cpp; do not edit.",
-        f"# Made by scripts/make_torch_reference_ops.py with torch {torch.__version__}, numpy "
-        f"{np.__version__}, Python {platform.python_version()}; float64 throughout.",
-        "# Format: see the docstring of scripts/make_torch_reference.py. Regenerate with",
-        "#   /usr/bin/python3 scripts/make_torch_reference_ops.py",
-        f"cases {len(CASES)}",
-    ]
-    names = set()
-    for c in CASES:
-        assert c["name"] not in names, c["name"]
-        names.add(c["name"])
-        lines.append(f"case {c['name']} {c['op']}")
-        for key, values in c["params"].items():
-            lines.append(" ".join(["param", key] + [str(v) if not isinstance(v, float) else fmt(v)
-                                                      for v in values]))
-        for i in c["inputs"]:
-            lines.append(" ".join(["input", i.name, str(int(i.requires_grad))]
-                                  + tensor_tokens(i.values)))
-        lines.append(" ".join(["output"] + tensor_tokens(c["output"])))
-        lines.append(" ".join(["grad_output"] + tensor_tokens(c["grad_output"])))
-        wanted = [i for i in c["inputs"] if i.requires_grad]
-        assert len(wanted) == len(c["grads"])
-        for i, g in zip(wanted, c["grads"]):
-            assert g.shape == i.values.shape, (c["name"], i.name)
-            lines.append(" ".join(["grad", i.name] + tensor_tokens(g)))
-        lines.append("end")
-    os.makedirs(os.path.dirname(OUT_PATH), exist_ok=True)
-    with open(OUT_PATH, "w") as f:
-        f.write("\n".join(lines) + "\n")
-    print(f"wrote {len(CASES)} cases to {os.path.normpath(OUT_PATH)}", file=sys.stderr)
+    write_reference(CASES, OUT_PATH, "make_torch_reference_ops.py",
+                    "test_torch_reference_ops.cpp")
 
 
 if __name__ == "__main__":
