@@ -87,8 +87,8 @@ class Work {
 
 /// Collectives over a duplicate of an MPI communicator (MPI_COMM_WORLD by default), so its
 /// messages never mix with the caller's. Every rank must call the same collectives in the same
-/// order. Tensors are float32 or float64, contiguous; in-place collectives write the tensor's own
-/// values (unseen by autograd, as torch.distributed does).
+/// order. Tensors are float32, float64 or int64 (avg: floating only), contiguous; in-place
+/// collectives write the tensor's own values (unseen by autograd, as torch.distributed does).
 class ProcessGroup {
  public:
   explicit ProcessGroup(MPI_Comm comm = MPI_COMM_WORLD,

@@ -98,3 +98,34 @@ TEST_CASE("barrier returns on every rank and a bad timeout is refused",
   CHECK_THROWS_WITH(group.set_timeout(std::chrono::milliseconds(0)),
                     "ProcessGroup: timeout must be positive, got 0 ms");
 }
+
+TEST_CASE(
+    "int64 tensors are summed, reduced, broadcast and gathered exactly; their average and bool "
+    "tensors are refused",
+    "[distributed][process_group]") {
+  ProcessGroup group;
+  const int n = group.world_size();
+  const std::int64_t big = std::int64_t{1} << 53;  // above float64's exact integers once summed
+  Tensor t = from_vector(std::vector<std::int64_t>{big + group.rank(), -group.rank()}, {2});
+  group.all_reduce(t, ReduceOp::sum);
+  CHECK(t.data<std::int64_t>()(0) == n * big + n * (n - 1) / 2);
+  CHECK(t.data<std::int64_t>()(1) == -n * (n - 1) / 2);
+  t = from_vector(std::vector<std::int64_t>{group.rank(), 7}, {2});
+  group.all_reduce(t, ReduceOp::max);
+  CHECK(t.data<std::int64_t>()(0) == n - 1);
+  t = from_vector(std::vector<std::int64_t>{group.rank() == 0 ? 42 : 0}, {1});
+  group.broadcast(t, 0);
+  CHECK(t.data<std::int64_t>()(0) == 42);
+  const Tensor all = group.all_gather(from_vector(std::vector<std::int64_t>{group.rank()}, {1}));
+  REQUIRE(all.dtype() == int64);
+  for (int r = 0; r < n; ++r) CHECK(all.data<std::int64_t>()(r, 0) == r);
+
+  Tensor labels = from_vector(std::vector<std::int64_t>{1, 2}, {2});
+  CHECK_THROWS_WITH(group.all_reduce(labels, ReduceOp::avg),
+                    Catch::Contains("all_reduce(avg): the average of int64 values"));
+  Tensor mask = zeros({2}, boolean);
+  CHECK_THROWS_WITH(group.all_reduce(mask, ReduceOp::sum),
+                    Catch::Contains("all_reduce(sum): bool tensors are not supported"));
+  // Refused before anything was sent: the group still works, on every rank alike.
+  group.barrier();
+}
