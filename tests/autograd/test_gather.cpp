@@ -220,6 +220,14 @@ TEST_CASE("gather, scatter_add, index_add and embedding name the op and the valu
        Throws::out_of_range, "embedding: index 2 out of range for 2 embeddings (position 1)"},
       {"embedding padding_idx out of range", [&] { embedding(x, ids({0}, {1}), -3); },
        Throws::invalid_argument, "embedding: padding_idx -3 out of range for 2 embeddings"},
+      {"index_add with a 2-D index",
+       [&] {
+         index_add(x, 0, ids({0, 1}, {1, 2}), ones({2, 3}, float64));
+       },
+       Throws::invalid_argument, "index_add: index must be 1-D, got shape (1, 2)"},
+      {"embedding of a 1-D weight", [&] { embedding(ones({3}, float64), ids({0}, {1})); },
+       Throws::invalid_argument,
+       "embedding: weight must be 2-D (num_embeddings, embedding_dim), got (3,)"},
       {"an int64 tensor requiring grad", [&] { ids({0}, {1}).requires_grad_(true); },
        Throws::invalid_argument, "only floating-point tensors can require gradients"},
   });
