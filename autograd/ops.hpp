@@ -6,6 +6,7 @@
 #include "autograd/ops/conv.hpp"
 #include "autograd/ops/dropout.hpp"
 #include "autograd/ops/elementwise.hpp"
+#include "autograd/ops/gather.hpp"
 #include "autograd/ops/indexing.hpp"
 #include "autograd/ops/inplace.hpp"
 #include "autograd/ops/join_ops.hpp"

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <stdexcept>
 
+#include "autograd/factory.hpp"
 #include "autograd/grad_mode.hpp"
 #include "autograd/ops.hpp"
 #include "nn/data/preprocessing.hpp"
@@ -283,12 +284,7 @@ void check_every_class(const char* who, const Tensor& y, std::size_t classes,
 
 Tensor most_probable_class(const Tensor& p) {
   const std::vector<std::int64_t> best = metrics::argmax(p, 1);
-  return dispatch(p.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    auto out = xt::xarray<T>::from_shape({best.size()});
-    for (std::size_t i = 0; i < best.size(); ++i) out(i) = static_cast<T>(best[i]);
-    return Tensor(std::move(out));
-  });
+  return from_vector(best, {best.size()}, int64);
 }
 
 }  // namespace xgrad::models

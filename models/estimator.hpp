@@ -86,8 +86,7 @@ std::size_t class_count(const char* who, const Tensor& y, std::size_t rows,
 void check_every_class(const char* who, const Tensor& y, std::size_t classes,
                        const std::string& cause);
 
-/// The index of the largest entry of each row of probabilities (N, k), as a (N,) tensor of p's
-/// dtype.
+/// The index of the largest entry of each row of probabilities (N, k), as an int64 tensor (N,).
 Tensor most_probable_class(const Tensor& p);
 
 }  // namespace xgrad::models

@@ -66,7 +66,7 @@ Tensor LogisticRegression::predict(const Tensor& x, double threshold) const {
                                 format_number(threshold));
   }
   Tensor p = predict_proba(x);
-  if (!multinomial()) return metrics::binarize(p, threshold);
+  if (!multinomial()) return to(metrics::binarize(p, threshold), int64);
   return most_probable_class(p);
 }
 

@@ -41,8 +41,8 @@ class LogisticRegression : public Estimator {
   const nn::History& fit(const Tensor& x, const Tensor& y, const TrainOptions& options = {});
   /// P(class 1) (N,) for a binary model; class probabilities (N, k) for a multinomial one.
   Tensor predict_proba(const Tensor& x) const;
-  /// Class indices (N,): P(class 1) > threshold for a binary model (threshold in [0, 1]), the
-  /// most probable class for a multinomial one.
+  /// Class indices, int64 (N,): P(class 1) > threshold for a binary model (threshold in [0, 1]),
+  /// the most probable class for a multinomial one.
   Tensor predict(const Tensor& x, double threshold = 0.5) const;
   /// Accuracy of predict(x) against y.
   double score(const Tensor& x, const Tensor& y) const;

@@ -154,7 +154,7 @@ Tensor MLP::predict(const Tensor& x) const {
     return n_outputs_ == 1 ? reshape(out, {-1}) : out;
   }
   Tensor p = predict_proba(x);
-  if (options_.task == Task::binary) return metrics::binarize(p, 0.5);
+  if (options_.task == Task::binary) return to(metrics::binarize(p, 0.5), int64);
   return most_probable_class(p);
 }
 

@@ -52,7 +52,7 @@ class MLP : public Estimator {
   /// classification. Throws std::invalid_argument for mismatched shapes, bad labels, NaN in the
   /// data or bad options.
   const nn::History& fit(const Tensor& x, const Tensor& y, const TrainOptions& options = {});
-  /// Regression: predictions (N,) or (N, k). Classification: class indices (N,).
+  /// Regression: predictions (N,) or (N, k), float. Classification: class indices, int64 (N,).
   Tensor predict(const Tensor& x) const;
   /// Classification: P(class 1) (N,) for binary, class probabilities (N, k) for multiclass.
   Tensor predict_proba(const Tensor& x) const;

@@ -1,5 +1,5 @@
-// nn::Embedding: rows of the weight picked by index_select (its backward adds each row's gradient
-// back into the rows it came from, repeats summed).
+// nn::Embedding: rows of the weight picked by the embedding op (its backward adds each row's
+// gradient back into the row it came from, repeats summed, none into the padding row).
 #include "nn/embedding.hpp"
 
 #include <cmath>
@@ -66,31 +66,28 @@ Tensor Embedding::forward(const Tensor& ids) {
     }
     rows[i] = static_cast<std::size_t>(values[i]);
   }
-  Shape out_shape = ids.shape();
-  out_shape.push_back(embedding_dim_);
-  return lookup(rows, out_shape);
+  return lookup(rows, ids);
 }
 
 Tensor Embedding::forward(const std::vector<std::size_t>& ids) {
-  return lookup(ids, Shape{ids.size(), embedding_dim_});
-}
-
-Tensor Embedding::lookup(const std::vector<std::size_t>& ids, const Shape& out_shape) {
-  bool has_padding = false;
   for (std::size_t i = 0; i < ids.size(); ++i) {
     if (ids[i] >= num_embeddings_) {
       throw std::out_of_range("Embedding: index " + std::to_string(ids[i]) + " out of range for " +
                               std::to_string(num_embeddings_) + " embeddings (position " +
                               std::to_string(i) + ")");
     }
-    has_padding = has_padding || (padding_idx_ && ids[i] == *padding_idx_);
   }
+  const std::vector<std::int64_t> values(ids.begin(), ids.end());
+  return lookup(ids, from_vector(values, {values.size()}, int64));
+}
+
+Tensor Embedding::lookup(const std::vector<std::size_t>& rows, const Tensor& ids) {
   if (max_norm_) {
     // torch.embedding_renorm_: rescale the looked-up rows in place, unseen by autograd.
     dispatch(weight.dtype(), [&](auto tag) {
       using T = decltype(tag);
       T* w = weight.data<T>().data();
-      for (std::size_t id : ids) {
+      for (std::size_t id : rows) {
         T* row = w + id * embedding_dim_;
         double norm = 0;
         for (std::size_t j = 0; j < embedding_dim_; ++j) {
@@ -104,19 +101,9 @@ Tensor Embedding::lookup(const std::vector<std::size_t>& ids, const Shape& out_s
       }
     });
   }
-  // TODO(ops): the `embedding` op (padding_idx in its backward) once it lands on main.
-  Tensor rows = index_select(weight, 0, ids);  // (n, dim)
-  if (has_padding) {
-    // The padding row's lookups come from a detached copy of the weight, so they send no gradient.
-    Tensor keep = zeros({ids.size(), 1}, weight.dtype());
-    dispatch(keep.dtype(), [&](auto tag) {
-      using T = decltype(tag);
-      T* k = keep.data<T>().data();
-      for (std::size_t i = 0; i < ids.size(); ++i) k[i] = ids[i] == *padding_idx_ ? T(0) : T(1);
-    });
-    rows = rows * keep + index_select(weight.detach(), 0, ids) * (1.0 - keep);
-  }
-  return reshape(rows, out_shape);
+  std::optional<long> padding;
+  if (padding_idx_) padding = static_cast<long>(*padding_idx_);
+  return embedding(weight, ids, padding);  // the padding row's lookups send no gradient
 }
 
 std::string Embedding::extra_repr() const {

@@ -37,7 +37,8 @@ class Embedding : public Module {
   Tensor weight;  // (num_embeddings, embedding_dim)
 
  private:
-  Tensor lookup(const std::vector<std::size_t>& ids, const Shape& out_shape);
+  // rows: the values of ids (int64), already checked against num_embeddings.
+  Tensor lookup(const std::vector<std::size_t>& rows, const Tensor& ids);
 
   std::size_t num_embeddings_, embedding_dim_;
   std::optional<std::size_t> padding_idx_;

@@ -659,3 +659,37 @@ TEST_CASE("batched matmul, statistics, view and join ops refuse bad shapes and a
        "dropout: p must be in [0, 1], got 1.5"},
   });
 }
+
+TEST_CASE(
+    "gather, scatter_add, index_add and embedding refuse bad indices by name, with the values",
+    "[autograd][errors]") {
+  const Tensor a = ones({2, 3}, float64);
+  const Tensor index = from_vector(Labels{0, 5}, {1, 2}, int64);
+  check_bad_calls({
+      {"gather with float indices",
+       [&] {
+         gather(a, 0, ones({1, 2}));
+       },
+       Throws::invalid_argument, "gather: index must be int64, got float32"},
+      {"gather index out of range", [&] { gather(a, 1, index); }, Throws::out_of_range,
+       "gather: index 5 out of range for dim 1 of extent 3 (position 1)"},
+      {"gather index of another rank", [&] { gather(a, 0, from_vector(Labels{0}, {1}, int64)); },
+       Throws::invalid_argument, "gather: index has rank 1 but input has rank 2; they must match"},
+      {"scatter_add src too small",
+       [&] {
+         scatter_add(a, 0, from_vector(Labels{0, 1}, {1, 2}, int64), ones({1, 1}, float64));
+       },
+       Throws::invalid_argument,
+       "scatter_add: index of shape (1, 2) is larger than src of shape (1, 1) at dim 1"},
+      {"index_add index out of range",
+       [&] {
+         index_add(a, 0, from_vector(Labels{2}, {1}, int64), ones({1, 3}, float64));
+       },
+       Throws::out_of_range, "index_add: index 2 out of range for dim 0 of extent 2 (position 0)"},
+      {"embedding padding_idx out of range",
+       [&] { embedding(a, from_vector(Labels{0}, {1}, int64), -3); }, Throws::invalid_argument,
+       "embedding: padding_idx -3 out of range for 2 embeddings"},
+      {"an int64 index requiring grad", [&] { index.clone().requires_grad_(true); },
+       Throws::invalid_argument, "only floating-point tensors can require gradients"},
+  });
+}
