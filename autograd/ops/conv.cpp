@@ -60,11 +60,15 @@ struct Range {
 };
 Range valid_range(long x0, std::size_t step, std::size_t extent, std::size_t count) {
   const long s = static_cast<long>(step), e = static_cast<long>(extent);
-  const long lo = x0 >= 0 ? 0 : (-x0 + s - 1) / s;
-  const long hi = x0 >= e ? 0 : (e - x0 + s - 1) / s;
   const auto clip = [count](long v) {
     return static_cast<std::size_t>(std::clamp<long>(v, 0, static_cast<long>(count)));
   };
+  if (s == 1) {  // no division: this runs once per row of the columns
+    const std::size_t l = clip(-x0), h = clip(e - x0);
+    return {l, std::max(l, h)};
+  }
+  const long lo = x0 >= 0 ? 0 : (-x0 + s - 1) / s;
+  const long hi = x0 >= e ? 0 : (e - x0 + s - 1) / s;
   const std::size_t l = clip(lo), h = clip(hi);
   return {l, std::max(l, h)};
 }
@@ -96,9 +100,17 @@ void for_each_patch_row(X* x, const ConvGeometry& g, std::size_t ld, T* cols, F 
 template <class T>
 void im2col(const T* x, const ConvGeometry& g, std::size_t ld, T* cols) {
   const std::size_t step = g.stride_w;
+  // Rows this short (small images) cost more in memcpy/memset calls than in copying.
+  const bool short_rows = step == 1 && g.ow <= 16;
   for_each_patch_row(x, g, ld, cols, [&](T* out, const T* in, long x0, Range r) {
     if (!in || r.lo == r.hi) {  // a row of padding, or every tap of this row falls in it
       std::fill(out, out + g.ow, T(0));
+      return;
+    }
+    if (short_rows) {
+      for (std::size_t ox = 0; ox < g.ow; ++ox) {
+        out[ox] = ox >= r.lo && ox < r.hi ? in[x0 + static_cast<long>(ox)] : T(0);
+      }
       return;
     }
     std::fill(out, out + r.lo, T(0));
@@ -220,6 +232,31 @@ void weight_grad_values(const T* x, const T* dy, const ConvGeometry& g, T* dw) {
 Tensor conv_input_grad(const Tensor& dy, const Tensor& w, const ConvGeometry& g);
 Tensor conv_weight_grad(const Tensor& x, const Tensor& dy, const ConvGeometry& g);
 
+// db[o] = dy summed over samples and positions: the bias gradient, one pass over dy's planes.
+Tensor conv_bias_grad(const Tensor& dy, const ConvGeometry& g) {
+  Tensor db = dispatch(dy.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    Tensor out = kernels::empty<T>(Shape{g.o});
+    const std::size_t ohw = g.out_plane();
+    const T* d = kernels::values<T>(dy);
+    T* total = kernels::values<T>(out);
+    std::fill_n(total, g.o, T(0));
+    for (std::size_t s = 0; s < g.n; ++s) {
+      for (std::size_t oc = 0; oc < g.o; ++oc, d += ohw) {
+        T plane = 0;
+        for (std::size_t k = 0; k < ohw; ++k) plane += d[k];
+        total[oc] += plane;
+      }
+    }
+    return out;
+  });
+  const Shape dy_shape = g.output_shape();
+  return record("conv2d_bias_grad", db, {dy}, [dy_shape, g](const Tensor& grad) {
+    // d(db[o])/d(dy[n, o, y, x]) = 1: the gradient broadcast back over n, y, x
+    return Gradients{broadcast_to(reshape(grad, Shape{1, g.o, 1, 1}), dy_shape)};
+  });
+}
+
 bool needs_grad(const Tensor& t) {
   return t.defined() && t.requires_grad();
 }
@@ -236,7 +273,7 @@ Tensor conv(const Tensor& x, const Tensor& w, const Tensor& b, const ConvGeometr
   return detail::record_optional("conv2d", y, {x, w, b}, [x, w, b, g](const Tensor& dy) {
     Tensor dx = needs_grad(x) ? conv_input_grad(dy, w, g) : Tensor();
     Tensor dw = needs_grad(w) ? conv_weight_grad(x, dy, g) : Tensor();
-    Tensor db = needs_grad(b) ? sum(dy, {0, 2, 3}) : Tensor();  // d/db: dy summed over n, y, x
+    Tensor db = needs_grad(b) ? conv_bias_grad(dy, g) : Tensor();
     return Gradients{dx, dw, db};
   });
 }
