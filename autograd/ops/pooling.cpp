@@ -8,10 +8,12 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "autograd/node.hpp"
@@ -91,32 +93,67 @@ bool windows_inside(const PoolGeometry& g) {
          (g.ow - 1) * g.sw + g.kw <= g.w;
 }
 
+// take ? a : b on the bits, with no branch for the compiler to choose.
+template <class T>
+inline T select_bits(bool take, T a, T b) {
+  using Bits = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+  Bits ua, ub;
+  std::memcpy(&ua, &a, sizeof(T));
+  std::memcpy(&ub, &b, sizeof(T));
+  const Bits mask = Bits(0) - static_cast<Bits>(take);
+  const Bits r = (ua & mask) | (ub & ~mask);
+  T out;
+  std::memcpy(&out, &r, sizeof(T));
+  return out;
+}
+
+// Folds the value at flat position k into the running maximum (best, at): it wins when larger, or
+// when it is NaN (PyTorch's rule). Masks, not a branch: on real data which tap wins is
+// unpredictable, and a mispredicted branch per tap costs more than the rest of the pool.
+template <class T>
+inline void fold_max(const T* plane, long k, T& best, long& at) {
+  const T v = plane[k];
+  const bool take = (v > best) | (v != v);  // v != v: NaN
+  best = select_bits(take, v, best);
+  const long mask = -static_cast<long>(take);
+  at = (k & mask) | (at & ~mask);
+}
+
+// Every window of one plane, all inside it; KH and KW are the kernel when fixed (2x2), else 0
+// and the loop bounds come from g.
+template <std::size_t KH, std::size_t KW, class T>
+void plane_maxima(const T* plane, const PoolGeometry& g, std::int32_t* index, T* y) {
+  const std::size_t kh = KH ? KH : g.kh, kw = KW ? KW : g.kw;
+  const long w = static_cast<long>(g.w);
+  for (std::size_t oy = 0; oy < g.oh; ++oy) {
+    for (std::size_t ox = 0; ox < g.ow; ++ox) {
+      const long corner = static_cast<long>(oy * g.sh) * w + static_cast<long>(ox * g.sw);
+      T best = plane[corner];
+      long at = corner;
+      for (std::size_t i = 0; i < kh; ++i) {
+        for (std::size_t j = 0; j < kw; ++j) {
+          fold_max(plane, corner + static_cast<long>(i) * w + static_cast<long>(j), best, at);
+        }
+      }
+      *index++ = static_cast<std::int32_t>(at);
+      *y++ = best;
+    }
+  }
+}
+
 // The first maximum of each window, in scan order (rows, then columns), NaN winning as in
 // PyTorch's kernel: its flat index in the input plane, and the maximum itself.
 template <class T>
 void find_maxima(const T* x, const PoolGeometry& g, std::int32_t* index, T* y) {
   const long w = static_cast<long>(g.w);
   if (windows_inside(g)) {  // the common case, with no bounds to check
+    const std::size_t out = g.oh * g.ow;
     for (std::size_t p = 0; p < g.planes; ++p) {
       const T* plane = x + p * g.h * g.w;
-      for (std::size_t oy = 0; oy < g.oh; ++oy) {
-        for (std::size_t ox = 0; ox < g.ow; ++ox) {
-          const long corner = static_cast<long>(oy * g.sh) * w + static_cast<long>(ox * g.sw);
-          T best = plane[corner];
-          long at = corner;
-          for (std::size_t i = 0; i < g.kh; ++i) {
-            const long row = corner + static_cast<long>(i) * w;
-            for (std::size_t j = 0; j < g.kw; ++j) {
-              // Selects, not a branch: on real data which tap wins is unpredictable.
-              const T v = plane[row + static_cast<long>(j)];
-              const bool take = v > best || v != v;  // v != v: NaN
-              best = take ? v : best;
-              at = take ? row + static_cast<long>(j) : at;
-            }
-          }
-          *index++ = static_cast<std::int32_t>(at);
-          *y++ = best;
-        }
+      if (g.kh == 2 && g.kw == 2) {
+        plane_maxima<2, 2>(plane, g, index + p * out, y + p * out);
+      } else {
+        plane_maxima<0, 0>(plane, g, index + p * out, y + p * out);
       }
     }
     return;
