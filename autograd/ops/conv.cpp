@@ -41,10 +41,11 @@ void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const T
                        i(lda), b, i(ldb), beta, c, i(ldc));
 }
 
-// Scratch buffers reused across calls on this thread: the columns and a staged block of outputs.
+// Scratch buffers reused across calls on this thread: the columns, a staged block of outputs and
+// a zero-bordered plane.
 template <class T>
 std::vector<T>& scratch(int which) {
-  thread_local std::vector<T> buffers[2];
+  thread_local std::vector<T> buffers[3];
   return buffers[which];
 }
 
@@ -96,9 +97,57 @@ void for_each_patch_row(X* x, const ConvGeometry& g, std::size_t ld, T* cols, F 
   }
 }
 
+// The rows of one channel's im2col from its zero-bordered plane (pw wide): row (i, j) at oy is
+// ow values from bordered row oy + i, column j. OW is ow when fixed (4, 8: small images), so each
+// segment is a few vector moves rather than a memcpy call.
+template <std::size_t OW, class T>
+void copy_patch_rows(const T* bordered, std::size_t pw, const ConvGeometry& g, std::size_t ld,
+                     T* rows) {
+  const std::size_t ow = OW ? OW : g.ow;
+  for (std::size_t i = 0; i < g.kh; ++i) {
+    for (std::size_t j = 0; j < g.kw; ++j, rows += ld) {
+      for (std::size_t oy = 0; oy < g.oh; ++oy) {
+        const T* src = bordered + (oy + i) * pw + j;
+        T* out = rows + oy * ow;
+        for (std::size_t ox = 0; ox < ow; ++ox) out[ox] = src[ox];
+      }
+    }
+  }
+}
+
+// im2col of a small image at stride and dilation 1: each channel is first copied into a plane with
+// its zero border, (oh + kh - 1, ow + kw - 1), so no row of the columns needs a bounds test.
+template <class T>
+void im2col_bordered(const T* x, const ConvGeometry& g, std::size_t ld, T* cols) {
+  const std::size_t ph = g.oh + g.kh - 1, pw = g.ow + g.kw - 1;
+  std::vector<T>& bordered = scratch<T>(2);
+  bordered.assign(ph * pw, T(0));
+  for (std::size_t ci = 0; ci < g.c; ++ci) {
+    const T* plane = x + ci * g.h * g.w;
+    // bordered[r, q] = x[r - pad_h, q - pad_w]; the border stays zero from the assign above
+    for (std::size_t r = g.pad_h; r < std::min(ph, g.pad_h + g.h); ++r) {
+      const std::size_t n = std::min(g.w, pw - g.pad_w);
+      std::copy_n(plane + (r - g.pad_h) * g.w, n, bordered.data() + r * pw + g.pad_w);
+    }
+    T* rows = cols + ci * g.kh * g.kw * ld;
+    if (g.ow == 4) {
+      copy_patch_rows<4>(bordered.data(), pw, g, ld, rows);
+    } else if (g.ow == 8) {
+      copy_patch_rows<8>(bordered.data(), pw, g, ld, rows);
+    } else {
+      copy_patch_rows<0>(bordered.data(), pw, g, ld, rows);
+    }
+  }
+}
+
 // cols[(c, i, j), (oy, ox)] = x[c, oy s + i d - p, ox s + j d - p], 0 in the padding.
 template <class T>
 void im2col(const T* x, const ConvGeometry& g, std::size_t ld, T* cols) {
+  if (g.stride_h == 1 && g.stride_w == 1 && g.dil_h == 1 && g.dil_w == 1 && g.ow <= 16 &&
+      g.pad_w < g.w + g.kw) {
+    im2col_bordered(x, g, ld, cols);
+    return;
+  }
   const std::size_t step = g.stride_w;
   // Rows this short (small images) cost more in memcpy/memset calls than in copying.
   const bool short_rows = step == 1 && g.ow <= 16;
