@@ -140,11 +140,55 @@ void im2col_bordered(const T* x, const ConvGeometry& g, std::size_t ld, T* cols)
   }
 }
 
+// Small images at stride and dilation 1 go through a zero-bordered plane (im2col_bordered).
+bool bordered_fits(const ConvGeometry& g) {
+  return g.stride_h == 1 && g.stride_w == 1 && g.dil_h == 1 && g.dil_w == 1 && g.ow <= 16;
+}
+
+// The adjoint of copy_patch_rows: the rows added into the bordered plane.
+template <std::size_t OW, class T>
+void add_patch_rows(const T* rows, std::size_t pw, const ConvGeometry& g, std::size_t ld,
+                    T* bordered) {
+  const std::size_t ow = OW ? OW : g.ow;
+  for (std::size_t i = 0; i < g.kh; ++i) {
+    for (std::size_t j = 0; j < g.kw; ++j, rows += ld) {
+      for (std::size_t oy = 0; oy < g.oh; ++oy) {
+        T* dst = bordered + (oy + i) * pw + j;
+        const T* col = rows + oy * ow;
+        for (std::size_t ox = 0; ox < ow; ++ox) dst[ox] += col[ox];
+      }
+    }
+  }
+}
+
+// col2im through a bordered plane per channel: the rows are added in without bounds tests, in the
+// same order as col2im's, then the interior is added to dx and the border (padding) dropped.
+template <class T>
+void col2im_bordered(const T* cols, const ConvGeometry& g, std::size_t ld, T* dx) {
+  const std::size_t ph = g.oh + g.kh - 1, pw = g.ow + g.kw - 1;
+  std::vector<T>& bordered = scratch<T>(2);
+  for (std::size_t ci = 0; ci < g.c; ++ci) {
+    bordered.assign(ph * pw, T(0));
+    const T* rows = cols + ci * g.kh * g.kw * ld;
+    if (g.ow == 4) {
+      add_patch_rows<4>(rows, pw, g, ld, bordered.data());
+    } else if (g.ow == 8) {
+      add_patch_rows<8>(rows, pw, g, ld, bordered.data());
+    } else {
+      add_patch_rows<0>(rows, pw, g, ld, bordered.data());
+    }
+    T* plane = dx + ci * g.h * g.w;
+    for (std::size_t y = 0; y < g.h; ++y) {
+      const T* src = bordered.data() + (y + g.pad_h) * pw + g.pad_w;
+      for (std::size_t x = 0; x < g.w; ++x) plane[y * g.w + x] += src[x];
+    }
+  }
+}
+
 // cols[(c, i, j), (oy, ox)] = x[c, oy s + i d - p, ox s + j d - p], 0 in the padding.
 template <class T>
 void im2col(const T* x, const ConvGeometry& g, std::size_t ld, T* cols) {
-  if (g.stride_h == 1 && g.stride_w == 1 && g.dil_h == 1 && g.dil_w == 1 && g.ow <= 16 &&
-      g.pad_w < g.w + g.kw) {
+  if (bordered_fits(g)) {
     im2col_bordered(x, g, ld, cols);
     return;
   }
@@ -176,6 +220,10 @@ void im2col(const T* x, const ConvGeometry& g, std::size_t ld, T* cols) {
 // The adjoint of im2col: dx[c, y, x] += every column entry that was read from it.
 template <class T>
 void col2im(const T* cols, const ConvGeometry& g, std::size_t ld, T* dx) {
+  if (bordered_fits(g)) {
+    col2im_bordered(cols, g, ld, dx);
+    return;
+  }
   const std::size_t step = g.stride_w;
   for_each_patch_row(dx, g, ld, cols, [&](const T* col, T* in, long x0, Range r) {
     if (!in || r.lo == r.hi) return;
