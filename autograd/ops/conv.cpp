@@ -41,10 +41,11 @@ void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const T
                        i(lda), b, i(ldb), beta, c, i(ldc));
 }
 
-// Scratch buffers reused across calls on this thread: the columns and a staged block of outputs.
+// Scratch buffers reused across calls on this thread: the columns, a staged block of outputs and
+// a zero-bordered plane.
 template <class T>
 std::vector<T>& scratch(int which) {
-  thread_local std::vector<T> buffers[2];
+  thread_local std::vector<T> buffers[3];
   return buffers[which];
 }
 
@@ -60,11 +61,15 @@ struct Range {
 };
 Range valid_range(long x0, std::size_t step, std::size_t extent, std::size_t count) {
   const long s = static_cast<long>(step), e = static_cast<long>(extent);
-  const long lo = x0 >= 0 ? 0 : (-x0 + s - 1) / s;
-  const long hi = x0 >= e ? 0 : (e - x0 + s - 1) / s;
   const auto clip = [count](long v) {
     return static_cast<std::size_t>(std::clamp<long>(v, 0, static_cast<long>(count)));
   };
+  if (s == 1) {  // no division: this runs once per row of the columns
+    const std::size_t l = clip(-x0), h = clip(e - x0);
+    return {l, std::max(l, h)};
+  }
+  const long lo = x0 >= 0 ? 0 : (-x0 + s - 1) / s;
+  const long hi = x0 >= e ? 0 : (e - x0 + s - 1) / s;
   const std::size_t l = clip(lo), h = clip(hi);
   return {l, std::max(l, h)};
 }
@@ -92,13 +97,113 @@ void for_each_patch_row(X* x, const ConvGeometry& g, std::size_t ld, T* cols, F 
   }
 }
 
+// The rows of one channel's im2col from its zero-bordered plane (pw wide): row (i, j) at oy is
+// ow values from bordered row oy + i, column j. OW is ow when fixed (4, 8: small images), so each
+// segment is a few vector moves rather than a memcpy call.
+template <std::size_t OW, class T>
+void copy_patch_rows(const T* bordered, std::size_t pw, const ConvGeometry& g, std::size_t ld,
+                     T* rows) {
+  const std::size_t ow = OW ? OW : g.ow;
+  for (std::size_t i = 0; i < g.kh; ++i) {
+    for (std::size_t j = 0; j < g.kw; ++j, rows += ld) {
+      for (std::size_t oy = 0; oy < g.oh; ++oy) {
+        const T* src = bordered + (oy + i) * pw + j;
+        T* out = rows + oy * ow;
+        for (std::size_t ox = 0; ox < ow; ++ox) out[ox] = src[ox];
+      }
+    }
+  }
+}
+
+// im2col of a small image at stride and dilation 1: each channel is first copied into a plane with
+// its zero border, (oh + kh - 1, ow + kw - 1), so no row of the columns needs a bounds test.
+template <class T>
+void im2col_bordered(const T* x, const ConvGeometry& g, std::size_t ld, T* cols) {
+  const std::size_t ph = g.oh + g.kh - 1, pw = g.ow + g.kw - 1;
+  std::vector<T>& bordered = scratch<T>(2);
+  bordered.assign(ph * pw, T(0));
+  for (std::size_t ci = 0; ci < g.c; ++ci) {
+    const T* plane = x + ci * g.h * g.w;
+    // bordered[r, q] = x[r - pad_h, q - pad_w]; the border stays zero from the assign above
+    for (std::size_t r = g.pad_h; r < std::min(ph, g.pad_h + g.h); ++r) {
+      const std::size_t n = std::min(g.w, pw - g.pad_w);
+      std::copy_n(plane + (r - g.pad_h) * g.w, n, bordered.data() + r * pw + g.pad_w);
+    }
+    T* rows = cols + ci * g.kh * g.kw * ld;
+    if (g.ow == 4) {
+      copy_patch_rows<4>(bordered.data(), pw, g, ld, rows);
+    } else if (g.ow == 8) {
+      copy_patch_rows<8>(bordered.data(), pw, g, ld, rows);
+    } else {
+      copy_patch_rows<0>(bordered.data(), pw, g, ld, rows);
+    }
+  }
+}
+
+// Small images at stride and dilation 1 go through a zero-bordered plane (im2col_bordered).
+bool bordered_fits(const ConvGeometry& g) {
+  return g.stride_h == 1 && g.stride_w == 1 && g.dil_h == 1 && g.dil_w == 1 && g.ow <= 16;
+}
+
+// The adjoint of copy_patch_rows: the rows added into the bordered plane.
+template <std::size_t OW, class T>
+void add_patch_rows(const T* rows, std::size_t pw, const ConvGeometry& g, std::size_t ld,
+                    T* bordered) {
+  const std::size_t ow = OW ? OW : g.ow;
+  for (std::size_t i = 0; i < g.kh; ++i) {
+    for (std::size_t j = 0; j < g.kw; ++j, rows += ld) {
+      for (std::size_t oy = 0; oy < g.oh; ++oy) {
+        T* dst = bordered + (oy + i) * pw + j;
+        const T* col = rows + oy * ow;
+        for (std::size_t ox = 0; ox < ow; ++ox) dst[ox] += col[ox];
+      }
+    }
+  }
+}
+
+// col2im through a bordered plane per channel: the rows are added in without bounds tests, in the
+// same order as col2im's, then the interior is added to dx and the border (padding) dropped.
+template <class T>
+void col2im_bordered(const T* cols, const ConvGeometry& g, std::size_t ld, T* dx) {
+  const std::size_t ph = g.oh + g.kh - 1, pw = g.ow + g.kw - 1;
+  std::vector<T>& bordered = scratch<T>(2);
+  for (std::size_t ci = 0; ci < g.c; ++ci) {
+    bordered.assign(ph * pw, T(0));
+    const T* rows = cols + ci * g.kh * g.kw * ld;
+    if (g.ow == 4) {
+      add_patch_rows<4>(rows, pw, g, ld, bordered.data());
+    } else if (g.ow == 8) {
+      add_patch_rows<8>(rows, pw, g, ld, bordered.data());
+    } else {
+      add_patch_rows<0>(rows, pw, g, ld, bordered.data());
+    }
+    T* plane = dx + ci * g.h * g.w;
+    for (std::size_t y = 0; y < g.h; ++y) {
+      const T* src = bordered.data() + (y + g.pad_h) * pw + g.pad_w;
+      for (std::size_t x = 0; x < g.w; ++x) plane[y * g.w + x] += src[x];
+    }
+  }
+}
+
 // cols[(c, i, j), (oy, ox)] = x[c, oy s + i d - p, ox s + j d - p], 0 in the padding.
 template <class T>
 void im2col(const T* x, const ConvGeometry& g, std::size_t ld, T* cols) {
+  if (bordered_fits(g)) {
+    im2col_bordered(x, g, ld, cols);
+    return;
+  }
   const std::size_t step = g.stride_w;
+  // Rows this short (small images) cost more in memcpy/memset calls than in copying.
+  const bool short_rows = step == 1 && g.ow <= 16;
   for_each_patch_row(x, g, ld, cols, [&](T* out, const T* in, long x0, Range r) {
     if (!in || r.lo == r.hi) {  // a row of padding, or every tap of this row falls in it
       std::fill(out, out + g.ow, T(0));
+      return;
+    }
+    if (short_rows) {
+      for (std::size_t ox = 0; ox < g.ow; ++ox) {
+        out[ox] = ox >= r.lo && ox < r.hi ? in[x0 + static_cast<long>(ox)] : T(0);
+      }
       return;
     }
     std::fill(out, out + r.lo, T(0));
@@ -115,6 +220,10 @@ void im2col(const T* x, const ConvGeometry& g, std::size_t ld, T* cols) {
 // The adjoint of im2col: dx[c, y, x] += every column entry that was read from it.
 template <class T>
 void col2im(const T* cols, const ConvGeometry& g, std::size_t ld, T* dx) {
+  if (bordered_fits(g)) {
+    col2im_bordered(cols, g, ld, dx);
+    return;
+  }
   const std::size_t step = g.stride_w;
   for_each_patch_row(dx, g, ld, cols, [&](const T* col, T* in, long x0, Range r) {
     if (!in || r.lo == r.hi) return;
@@ -220,6 +329,31 @@ void weight_grad_values(const T* x, const T* dy, const ConvGeometry& g, T* dw) {
 Tensor conv_input_grad(const Tensor& dy, const Tensor& w, const ConvGeometry& g);
 Tensor conv_weight_grad(const Tensor& x, const Tensor& dy, const ConvGeometry& g);
 
+// db[o] = dy summed over samples and positions: the bias gradient, one pass over dy's planes.
+Tensor conv_bias_grad(const Tensor& dy, const ConvGeometry& g) {
+  Tensor db = dispatch(dy.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    Tensor out = kernels::empty<T>(Shape{g.o});
+    const std::size_t ohw = g.out_plane();
+    const T* d = kernels::values<T>(dy);
+    T* total = kernels::values<T>(out);
+    std::fill_n(total, g.o, T(0));
+    for (std::size_t s = 0; s < g.n; ++s) {
+      for (std::size_t oc = 0; oc < g.o; ++oc, d += ohw) {
+        T plane = 0;
+        for (std::size_t k = 0; k < ohw; ++k) plane += d[k];
+        total[oc] += plane;
+      }
+    }
+    return out;
+  });
+  const Shape dy_shape = g.output_shape();
+  return record("conv2d_bias_grad", db, {dy}, [dy_shape, g](const Tensor& grad) {
+    // d(db[o])/d(dy[n, o, y, x]) = 1: the gradient broadcast back over n, y, x
+    return Gradients{broadcast_to(reshape(grad, Shape{1, g.o, 1, 1}), dy_shape)};
+  });
+}
+
 bool needs_grad(const Tensor& t) {
   return t.defined() && t.requires_grad();
 }
@@ -236,7 +370,7 @@ Tensor conv(const Tensor& x, const Tensor& w, const Tensor& b, const ConvGeometr
   return detail::record_optional("conv2d", y, {x, w, b}, [x, w, b, g](const Tensor& dy) {
     Tensor dx = needs_grad(x) ? conv_input_grad(dy, w, g) : Tensor();
     Tensor dw = needs_grad(w) ? conv_weight_grad(x, dy, g) : Tensor();
-    Tensor db = needs_grad(b) ? sum(dy, {0, 2, 3}) : Tensor();  // d/db: dy summed over n, y, x
+    Tensor db = needs_grad(b) ? conv_bias_grad(dy, g) : Tensor();
     return Gradients{dx, dw, db};
   });
 }

@@ -8,10 +8,12 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "autograd/node.hpp"
@@ -27,7 +29,9 @@ using detail::PoolGeometry;
 // The positions a max pool picked, per output element (flat in the input plane), with the
 // extents needed to move values between output and input.
 struct Picks {
-  std::vector<std::int64_t> index;
+  // Flat indices into a plane, 32 bits (max_pool checks the plane fits) and uninitialised: this
+  // buffer is allocated on every call, and a smaller one is cheaper on the allocator.
+  std::unique_ptr<std::int32_t[]> index;
   std::size_t planes, plane_in, plane_out;
   Shape input_shape, output_shape;
 };
@@ -35,14 +39,21 @@ using PicksPtr = std::shared_ptr<const Picks>;
 
 Tensor scatter_picks(const Tensor& dy, const PicksPtr& picks);
 
-// y[p, k] = g[p, index[p, k]]: the gradient of scatter_picks, and max_pool's forward.
+// Records y = g[p, index[p, k]] as a gather of g, whose backward is the scatter.
+Tensor record_gather(const Tensor& y, const Tensor& g, const PicksPtr& picks) {
+  return record("max_pool_gather", y, {g}, [picks](const Tensor& dy) {
+    return Gradients{scatter_picks(dy, picks)};  // a gather's adjoint is a scatter-add
+  });
+}
+
+// y[p, k] = g[p, index[p, k]]: the gradient of scatter_picks.
 Tensor gather_picks(const Tensor& g, const PicksPtr& picks) {
   Tensor y = dispatch(g.dtype(), [&](auto tag) {
     using T = decltype(tag);
     Tensor out = kernels::empty<T>(picks->output_shape);
     const T* src = kernels::values<T>(g);
     T* dst = kernels::values<T>(out);
-    const std::int64_t* index = picks->index.data();
+    const std::int32_t* index = picks->index.get();
     for (std::size_t p = 0; p < picks->planes; ++p) {
       const T* plane = src + p * picks->plane_in;
       for (std::size_t k = p * picks->plane_out; k < (p + 1) * picks->plane_out; ++k) {
@@ -51,9 +62,7 @@ Tensor gather_picks(const Tensor& g, const PicksPtr& picks) {
     }
     return out;
   });
-  return record("max_pool_gather", y, {g}, [picks](const Tensor& dy) {
-    return Gradients{scatter_picks(dy, picks)};  // a gather's adjoint is a scatter-add
-  });
+  return record_gather(y, g, picks);
 }
 
 // dx[p, index[p, k]] += dy[p, k], zero elsewhere: max_pool's backward.
@@ -64,7 +73,7 @@ Tensor scatter_picks(const Tensor& dy, const PicksPtr& picks) {
     const T* src = kernels::values<T>(dy);
     T* dst = kernels::values<T>(out);
     std::fill_n(dst, picks->planes * picks->plane_in, T(0));
-    const std::int64_t* index = picks->index.data();
+    const std::int32_t* index = picks->index.get();
     for (std::size_t p = 0; p < picks->planes; ++p) {
       T* plane = dst + p * picks->plane_in;
       for (std::size_t k = p * picks->plane_out; k < (p + 1) * picks->plane_out; ++k) {
@@ -77,10 +86,78 @@ Tensor scatter_picks(const Tensor& dy, const PicksPtr& picks) {
                 [picks](const Tensor& grad) { return Gradients{gather_picks(grad, picks)}; });
 }
 
-// The first maximum of each window, in scan order (rows, then columns), NaN winning as in
-// PyTorch's kernel: its flat index in the input plane.
+// True when every window lies inside the plane with no gaps: no padding, no dilation, and the
+// last window ends inside (ceil_mode may add one that does not).
+bool windows_inside(const PoolGeometry& g) {
+  return g.ph == 0 && g.pw == 0 && g.dh == 1 && g.dw == 1 && (g.oh - 1) * g.sh + g.kh <= g.h &&
+         (g.ow - 1) * g.sw + g.kw <= g.w;
+}
+
+// take ? a : b on the bits, with no branch for the compiler to choose.
 template <class T>
-void find_maxima(const T* x, const PoolGeometry& g, std::int64_t* index) {
+inline T select_bits(bool take, T a, T b) {
+  using Bits = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+  Bits ua, ub;
+  std::memcpy(&ua, &a, sizeof(T));
+  std::memcpy(&ub, &b, sizeof(T));
+  const Bits mask = Bits(0) - static_cast<Bits>(take);
+  const Bits r = (ua & mask) | (ub & ~mask);
+  T out;
+  std::memcpy(&out, &r, sizeof(T));
+  return out;
+}
+
+// Folds the value at flat position k into the running maximum (best, at): it wins when larger, or
+// when it is NaN (PyTorch's rule). Masks, not a branch: on real data which tap wins is
+// unpredictable, and a mispredicted branch per tap costs more than the rest of the pool.
+template <class T>
+inline void fold_max(const T* plane, long k, T& best, long& at) {
+  const T v = plane[k];
+  const bool take = (v > best) | (v != v);  // v != v: NaN
+  best = select_bits(take, v, best);
+  const long mask = -static_cast<long>(take);
+  at = (k & mask) | (at & ~mask);
+}
+
+// Every window of one plane, all inside it; KH and KW are the kernel when fixed (2x2), else 0
+// and the loop bounds come from g.
+template <std::size_t KH, std::size_t KW, class T>
+void plane_maxima(const T* plane, const PoolGeometry& g, std::int32_t* index, T* y) {
+  const std::size_t kh = KH ? KH : g.kh, kw = KW ? KW : g.kw;
+  const long w = static_cast<long>(g.w);
+  for (std::size_t oy = 0; oy < g.oh; ++oy) {
+    for (std::size_t ox = 0; ox < g.ow; ++ox) {
+      const long corner = static_cast<long>(oy * g.sh) * w + static_cast<long>(ox * g.sw);
+      T best = plane[corner];
+      long at = corner;
+      for (std::size_t i = 0; i < kh; ++i) {
+        for (std::size_t j = 0; j < kw; ++j) {
+          fold_max(plane, corner + static_cast<long>(i) * w + static_cast<long>(j), best, at);
+        }
+      }
+      *index++ = static_cast<std::int32_t>(at);
+      *y++ = best;
+    }
+  }
+}
+
+// The first maximum of each window, in scan order (rows, then columns), NaN winning as in
+// PyTorch's kernel: its flat index in the input plane, and the maximum itself.
+template <class T>
+void find_maxima(const T* x, const PoolGeometry& g, std::int32_t* index, T* y) {
+  const long w = static_cast<long>(g.w);
+  if (windows_inside(g)) {  // the common case, with no bounds to check
+    const std::size_t out = g.oh * g.ow;
+    for (std::size_t p = 0; p < g.planes; ++p) {
+      const T* plane = x + p * g.h * g.w;
+      if (g.kh == 2 && g.kw == 2) {
+        plane_maxima<2, 2>(plane, g, index + p * out, y + p * out);
+      } else {
+        plane_maxima<0, 0>(plane, g, index + p * out, y + p * out);
+      }
+    }
+    return;
+  }
   for (std::size_t p = 0; p < g.planes; ++p) {
     const T* plane = x + p * g.h * g.w;
     for (std::size_t oy = 0; oy < g.oh; ++oy) {
@@ -92,37 +169,49 @@ void find_maxima(const T* x, const PoolGeometry& g, std::int64_t* index) {
           if (iy < 0 || iy >= static_cast<long>(g.h)) continue;
           for (std::size_t j = 0; j < g.kw; ++j) {
             const long ix = static_cast<long>(ox * g.sw + j * g.dw) - static_cast<long>(g.pw);
-            if (ix < 0 || ix >= static_cast<long>(g.w)) continue;
-            const T v = plane[iy * static_cast<long>(g.w) + ix];
+            if (ix < 0 || ix >= w) continue;
+            const T v = plane[iy * w + ix];
             if (at < 0 || v > best || std::isnan(v)) {
               best = v;
-              at = iy * static_cast<long>(g.w) + ix;
+              at = iy * w + ix;
             }
           }
         }
-        *index++ = at;
+        *index++ = static_cast<std::int32_t>(at);
+        *y++ = best;
       }
     }
   }
 }
 
-std::pair<Tensor, Tensor> max_pool(const detail::PoolArguments& args, const Tensor& x) {
+// The pooled values and, when asked for, the indices of the maxima (in x's dtype).
+std::pair<Tensor, Tensor> max_pool(const detail::PoolArguments& args, const Tensor& x,
+                                   bool with_indices) {
   const PoolGeometry g = detail::pool_geometry(args, x);
   auto picks = std::make_shared<Picks>();
-  picks->index.resize(g.planes * g.oh * g.ow);
+  if (g.h * g.w > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max())) {
+    throw std::invalid_argument(std::string(args.op) + ": a plane of " + std::to_string(g.h) +
+                                " x " + std::to_string(g.w) + " values is too large to index");
+  }
+  const std::size_t count = g.planes * g.oh * g.ow;
+  picks->index.reset(new std::int32_t[count]);
   picks->planes = g.planes;
   picks->plane_in = g.h * g.w;
   picks->plane_out = g.oh * g.ow;
   picks->input_shape = x.shape();
   picks->output_shape = g.output_shape;
-  Tensor indices = dispatch(x.dtype(), [&](auto tag) {
+  Tensor indices;
+  Tensor y = dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    find_maxima(kernels::values<T>(x), g, picks->index.data());
     Tensor out = kernels::empty<T>(g.output_shape);
-    std::copy(picks->index.begin(), picks->index.end(), kernels::values<T>(out));
+    find_maxima(kernels::values<T>(x), g, picks->index.get(), kernels::values<T>(out));
+    if (with_indices) {
+      indices = kernels::empty<T>(g.output_shape);
+      std::copy_n(picks->index.get(), count, kernels::values<T>(indices));
+    }
     return out;
   });
-  return {gather_picks(x, picks), indices};
+  return {record_gather(y, x, picks), indices};
 }
 
 // The windows of a mean pool along both axes: rows [row_start, row_end) and columns likewise,
@@ -265,27 +354,29 @@ detail::PoolArguments arguments_1d(const char* op, int kernel, std::optional<int
 std::pair<Tensor, Tensor> max_pool2d_with_indices(const Tensor& x, Size2 kernel_size, Size2 stride,
                                                   Size2 padding, Size2 dilation, bool ceil_mode) {
   auto [y, indices] =
-      max_pool(arguments("max_pool2d", kernel_size, stride, padding, dilation, ceil_mode), x);
+      max_pool(arguments("max_pool2d", kernel_size, stride, padding, dilation, ceil_mode), x, true);
   return {y, indices.to(int64)};  // whole numbers in x's dtype inside; int64 for users, as torch
 }
 
 Tensor max_pool2d(const Tensor& x, Size2 kernel_size, Size2 stride, Size2 padding, Size2 dilation,
                   bool ceil_mode) {
-  return max_pool(arguments("max_pool2d", kernel_size, stride, padding, dilation, ceil_mode), x)
+  return max_pool(arguments("max_pool2d", kernel_size, stride, padding, dilation, ceil_mode), x,
+                  false)
       .first;
 }
 
 std::pair<Tensor, Tensor> max_pool1d_with_indices(const Tensor& x, int kernel_size,
                                                   std::optional<int> stride, int padding,
                                                   int dilation, bool ceil_mode) {
-  auto [y, indices] =
-      max_pool(arguments_1d("max_pool1d", kernel_size, stride, padding, dilation, ceil_mode), x);
+  auto [y, indices] = max_pool(
+      arguments_1d("max_pool1d", kernel_size, stride, padding, dilation, ceil_mode), x, true);
   return {y, indices.to(int64)};
 }
 
 Tensor max_pool1d(const Tensor& x, int kernel_size, std::optional<int> stride, int padding,
                   int dilation, bool ceil_mode) {
-  return max_pool(arguments_1d("max_pool1d", kernel_size, stride, padding, dilation, ceil_mode), x)
+  return max_pool(arguments_1d("max_pool1d", kernel_size, stride, padding, dilation, ceil_mode), x,
+                  false)
       .first;
 }
 

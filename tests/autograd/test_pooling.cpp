@@ -3,7 +3,9 @@
 // float64.
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "gradient_checks.hpp"
@@ -51,6 +53,28 @@ TEST_CASE("max_pool2d breaks ties at the first maximum in scan order, as PyTorch
   check_indices(indices, {1, 1, 1, 1}, {1});
   y.sum().backward();
   check_values(x.grad(), {1, 1, 2, 2}, {0, 1, 0, 0});  // all of it to the first 5
+}
+
+TEST_CASE("max_pool2d lets NaN win its window, unpadded and padded alike, as PyTorch",
+          "[autograd][pooling]") {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  // NaN after a larger value in the first window, before one in the second; the last NaN wins
+  const Tensor x = f64({{{{7, 1, nan, 9}, {nan, 2, 3, 4}}}});
+  for (int pad : {0, 1}) {
+    auto [y, indices] = max_pool2d_with_indices(x, 2, 2, pad);
+    const std::vector<double> v = y.to_vector<double>();
+    const std::vector<std::int64_t> at = indices.to_vector<std::int64_t>();
+    if (pad == 0) {  // windows {7, 1, NaN, 2} and {NaN, 9, 3, 4}
+      CHECK(std::isnan(v[0]));
+      CHECK(std::isnan(v[1]));
+      CHECK(at == std::vector<std::int64_t>{4, 2});
+    } else {  // (1, 3) windows of one or two values: 7, NaN 9 -> NaN, NaN -> NaN, ...
+      REQUIRE(at.size() == 6);
+      CHECK(at[0] == 0);
+      CHECK(at[1] == 2);
+      CHECK(at[3] == 4);
+    }
+  }
 }
 
 TEST_CASE("max_pool2d with dilation, ceil_mode and unbatched input", "[autograd][pooling]") {
