@@ -65,9 +65,9 @@ LSTMState step(Mode mode, const Tensor& gx, const LSTMState& s, const Tensor& w_
       return {n + z * (s.h - n), Tensor()};  // (1 - z) n + z h
     }
     case Mode::lstm: {
-      const std::vector<Tensor> g = chunk(summed(), 4, 1);  // [i | f | g | o]
-      const Tensor c = sigmoid(g[1]) * s.c + sigmoid(g[0]) * tanh(g[2]);
-      return {sigmoid(g[3]) * tanh(c), c};
+      const Tensor gates = summed();  // (N, 4 hidden): [i | f | g | o]
+      const Tensor c = lstm_cell_state(gates, s.c);
+      return {lstm_cell_hidden(gates, c), c};
     }
   }
   return {};
