@@ -23,31 +23,32 @@ namespace xgrad {
 
 namespace {
 
-// tanh for float32, branch-free so the cell's loops vectorise: Cephes' odd polynomial below 0.625,
-// 1 - 2 / (e^{2|x|} + 1) above (within a few ulp of the C library). float64 keeps std::tanh.
+// tanh for float32 with no branch per element: Cephes' odd polynomial below 0.625 (evaluated at
+// |x| clamped there, so it stays finite), 1 - 2 / (e^{2|x|} + 1) above, blended by a 0/1 weight;
+// within a few ulp of the C library. float64 keeps std::tanh.
 inline float tanh_value(float x) {
-  const float a = std::abs(x), z = x * x;
+  const float a = std::abs(x);
+  const float xs = std::copysign(std::min(a, 0.625f), x), z = xs * xs;
   const float small = ((((-5.70498872745e-3f * z + 2.06390887954e-2f) * z - 5.37397155531e-2f) * z +
                         1.33314422036e-1f) *
                            z -
                        3.33332819422e-1f) *
-                          z * x +
-                      x;
-  const float big = 1.0f - 2.0f / (kernels::exp_value(a + a) + 1.0f);
-  return a > 0.625f ? std::copysign(big, x) : small;
+                          z * xs +
+                      xs;
+  const float big = std::copysign(1.0f - 2.0f / (kernels::exp_value(a + a) + 1.0f), x);
+  const float w = a > 0.625f ? 1.0f : 0.0f;
+  return w * big + (1.0f - w) * small;
 }
 
 inline double tanh_value(double x) {
   return std::tanh(x);
 }
 
-// The logistic function from e = e^-|v| (nothing overflows), both branches computed and one
-// selected, so that the loops vectorise with no branch per element.
+// The logistic function 1 / (1 + e^-v) with no branch: e^-v is inf far below 0 (exp_value
+// clamps at 89), and 1 / inf is the right 0.
 template <class T>
 inline T sigmoid_value(T v) {
-  const T e = kernels::exp_value(-std::abs(v));
-  const T r = T(1) / (T(1) + e);
-  return v >= 0 ? r : e * r;
+  return T(1) / (T(1) + kernels::exp_value(-v));
 }
 
 void check_cell(const char* op, const Tensor& gates, const Tensor& c) {
