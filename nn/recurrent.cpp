@@ -10,6 +10,7 @@
 
 #include "autograd/factory.hpp"
 #include "autograd/ops.hpp"
+#include "autograd/ops/recurrent_cell.hpp"
 #include "nn/init.hpp"
 
 namespace xgrad::nn {
@@ -44,13 +45,18 @@ std::vector<Tensor> make_weights(std::size_t gates, std::size_t in, std::size_t 
 // One step from gx = x W_ih^T + b_ih (N, gates * hidden) and the state h, c (N, hidden).
 LSTMState step(Mode mode, const Tensor& gx, const LSTMState& s, const Tensor& w_hh,
                const Tensor& b_hh) {
-  const Tensor gh = linear(s.h, w_hh, b_hh);  // (N, gates * hidden) = h W_hh^T + b_hh
+  // RNN and LSTM sum the two projections: with b_hh undefined, gx holds both biases already and
+  // the gemm accumulates h W_hh^T onto it (linear with gx as its (N, gates * hidden) bias).
+  auto summed = [&] {
+    return b_hh.defined() ? gx + linear(s.h, w_hh, b_hh) : linear(s.h, w_hh, gx);
+  };
   switch (mode) {
     case Mode::rnn_tanh:
-      return {tanh(gx + gh), Tensor()};
+      return {tanh(summed()), Tensor()};
     case Mode::rnn_relu:
-      return {relu(gx + gh), Tensor()};
+      return {relu(summed()), Tensor()};
     case Mode::gru: {
+      const Tensor gh = linear(s.h, w_hh, b_hh);  // (N, 3 hidden) = h W_hh^T + b_hh
       // The gates' columns: [r | z | n], each `hidden` wide.
       const std::vector<Tensor> x = chunk(gx, 3, 1), h = chunk(gh, 3, 1);
       const Tensor r = sigmoid(x[0] + h[0]);
@@ -59,9 +65,9 @@ LSTMState step(Mode mode, const Tensor& gx, const LSTMState& s, const Tensor& w_
       return {n + z * (s.h - n), Tensor()};  // (1 - z) n + z h
     }
     case Mode::lstm: {
-      const std::vector<Tensor> g = chunk(gx + gh, 4, 1);  // [i | f | g | o]
-      const Tensor c = sigmoid(g[1]) * s.c + sigmoid(g[0]) * tanh(g[2]);
-      return {sigmoid(g[3]) * tanh(c), c};
+      const Tensor gates = summed();  // (N, 4 hidden): [i | f | g | o]
+      const Tensor c = lstm_cell_state(gates, s.c);
+      return {lstm_cell_hidden(gates, c), c};
     }
   }
   return {};
@@ -81,6 +87,32 @@ void check_state(const std::string& name, const char* what, const Tensor& t, con
                                 ", expected " + format_shape(expected));
   }
   check_dtype(name, what, t, dtype);
+}
+
+// The L blocks of `n` rows of xp (L n, F), in order. Split in halves level by level rather than
+// into L pieces at once: each split's backward places its piece's gradient in a zero tensor of its
+// parent's shape, so L pieces cut from the whole would cost O(L^2) in backward, halves O(L log L).
+std::vector<Tensor> unbind_rows(const Tensor& xp, std::size_t length, std::size_t n) {
+  std::vector<Tensor> steps(length);
+  struct Block {
+    Tensor rows;
+    std::size_t first, count;
+  };
+  std::vector<Block> work{{xp, 0, length}};
+  while (!work.empty()) {
+    Block b = std::move(work.back());
+    work.pop_back();
+    if (b.count == 1) {
+      steps[b.first] = std::move(b.rows);
+      continue;
+    }
+    const std::size_t half = b.count / 2;
+    const std::vector<Tensor> parts =
+        split(b.rows, {static_cast<long>(half * n), static_cast<long>((b.count - half) * n)}, 0);
+    work.push_back({parts[0], b.first, half});
+    work.push_back({parts[1], b.first + half, b.count - half});
+  }
+  return steps;
 }
 
 // A cell's step on input (N, in) or (in,), with states of the same batch shape.
@@ -284,7 +316,7 @@ RNNOutput RNNBase::forward(const Tensor& input, const Tensor& h0, const Tensor& 
     throw std::invalid_argument(name_ + ": pass both h0 and c0, or neither");
   }
 
-  std::vector<Tensor> h_n, c_n;
+  std::vector<Tensor> h_n, c_n, xs;
   for (std::size_t k = 0; k < layers; ++k) {
     const std::vector<Tensor>& w = layers_[k];
     const std::size_t in = x.size(2);
@@ -296,17 +328,27 @@ RNNOutput RNNBase::forward(const Tensor& input, const Tensor& h0, const Tensor& 
       dst = init.defined() ? reshape(select(init, 0, k), Shape{n, hidden})
                            : zeros({n, hidden}, dtype);
     }
-    // xp[L N, gates * hidden] = x[L N, in] @ W_ih^T + b_ih: the whole sequence in one gemm, its
-    // rows time-major, then cut into the L steps' (N, gates * hidden) by one split node.
-    const Tensor xp = linear(reshape(x, Shape{length * n, in}), w[0], w[2]);
+    // The steps' inputs (N, in): the previous layer's outputs as they are, or cut from x.
+    if (xs.empty()) xs = unbind_rows(reshape(x, Shape{length * n, in}), length, n);
+    // gx_t[N, gates * hidden] = x_t @ W_ih^T + b_ih (+ b_hh but for GRU, whose b_hn is inside
+    // r * (...)): the whole sequence in one gemm, one graph node per step.
+    const bool gru = mode == Mode::gru;
+    const std::vector<Tensor> gxs = linear_steps(xs, w[0], w[2], gru ? Tensor() : w[3]);
     std::vector<Tensor> outputs;
     outputs.reserve(length);
-    for (const Tensor& gx : split(xp, static_cast<long>(n), 0)) {
-      s = step(mode, gx, s, w[1], w[3]);
+    for (const Tensor& gx : gxs) {
+      s = step(mode, gx, s, w[1], gru ? w[3] : Tensor());
       outputs.push_back(s.h);
     }
     x = stack(outputs, 0);  // (L, N, hidden)
-    if (k + 1 < layers) x = dropout_.forward(x);
+    xs.clear();
+    if (k + 1 < layers) {
+      const bool drops = dropout_.is_training() && options_.dropout_ > 0;
+      if (drops)
+        x = dropout_.forward(x);
+      else
+        xs = outputs;
+    }
     h_n.push_back(s.h);
     if (mode == Mode::lstm) c_n.push_back(s.c);
   }

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "autograd/ops/recurrent_cell.hpp"
 #include "gradient_checks.hpp"
 #include "nn/recurrent.hpp"
 
@@ -207,4 +208,79 @@ TEST_CASE("a 10,000-step LSTM sequence runs forward and backward without recursi
     REQUIRE(p.grad().defined());
     for (double v : testing::values(p.grad())) CHECK(std::isfinite(v));
   }
+}
+
+TEST_CASE("linear_steps passes gradcheck and gradgradcheck and equals per-step linear",
+          "[nn][recurrent][gradcheck]") {
+  const Tensor w = input({5, 3}, 31), a = input({5}, 32), b = input({5}, 33);
+  for (std::size_t steps : {1, 3}) {
+    for (std::size_t n : {1, 2}) {
+      std::vector<Tensor> xs;
+      for (std::size_t t = 0; t < steps; ++t) xs.push_back(input({n, 3}, 40 + t));
+      auto f = [steps](const std::vector<Tensor>& v) {
+        const std::vector<Tensor> xs(v.begin(), v.begin() + static_cast<long>(steps));
+        const std::size_t k = steps;
+        const Tensor bias_b = v.size() > k + 2 ? v[k + 2] : Tensor();
+        return concat(linear_steps(xs, v[k], v[k + 1], bias_b), 0);
+      };
+      std::vector<Tensor> with_both = xs, with_one = xs;
+      with_both.insert(with_both.end(), {w, a, b});
+      with_one.insert(with_one.end(), {w, a});
+      check_gradients_twice(f, with_both);
+      check_gradients_twice(f, with_one);
+      const std::vector<Tensor> ys = linear_steps(xs, w, a, b);
+      for (std::size_t t = 0; t < steps; ++t) {
+        const std::vector<double> got = testing::values(ys[t]);
+        const std::vector<double> want = testing::values(linear(xs[t], w, a + b));
+        REQUIRE(got.size() == want.size());
+        for (std::size_t i = 0; i < got.size(); ++i)
+          CHECK(got[i] == Approx(want[i]).epsilon(1e-12));
+      }
+    }
+  }
+  CHECK_THROWS_WITH(linear_steps({input({2, 3}, 1), input({3, 3}, 2)}, w, a, b),
+                    "linear_steps: step 1 is (3, 3), step 0 is (2, 3)");
+  CHECK_THROWS_WITH(
+      linear_steps({input({2, 4}, 1)}, w, a, b),
+      "linear_steps: step 0 is (2, 4), weight is (5, 3); expected (N, in) and (out, in)");
+}
+
+TEST_CASE(
+    "lstm_cell_state and lstm_cell_hidden pass gradcheck and gradgradcheck and equal the "
+    "composition of gate ops",
+    "[nn][recurrent][gradcheck]") {
+  for (std::size_t n : {1, 3}) {
+    for (std::size_t h : {1, 2}) {
+      const Tensor gates = input({n, 4 * h}, 50 + n, -2.0, 2.0), c = input({n, h}, 60 + h);
+      check_gradients_twice(
+          [](const std::vector<Tensor>& v) { return lstm_cell_state(v[0], v[1]); }, {gates, c});
+      check_gradients_twice(
+          [](const std::vector<Tensor>& v) { return lstm_cell_hidden(v[0], v[1]); }, {gates, c});
+      const std::vector<Tensor> g = chunk(gates, 4, 1);
+      const Tensor c_new = sigmoid(g[1]) * c + sigmoid(g[0]) * tanh(g[2]);
+      const Tensor h_new = sigmoid(g[3]) * tanh(c_new);
+      const std::vector<std::pair<Tensor, Tensor>> pairs{{lstm_cell_state(gates, c), c_new},
+                                                         {lstm_cell_hidden(gates, c_new), h_new}};
+      for (const auto& [got, want] : pairs) {
+        const std::vector<double> a = testing::values(got), b = testing::values(want);
+        REQUIRE(a.size() == b.size());
+        for (std::size_t i = 0; i < a.size(); ++i) CHECK(a[i] == Approx(b[i]).epsilon(1e-14));
+      }
+    }
+  }
+  SECTION("float32 values within a few ulp of the composition") {
+    Generator gen(70);
+    const Tensor gates = uniform({4, 32}, -6.0, 6.0, gen), c = uniform({4, 8}, -2.0, 2.0, gen);
+    const std::vector<Tensor> g = chunk(gates, 4, 1);
+    const Tensor c_new = sigmoid(g[1]) * c + sigmoid(g[0]) * tanh(g[2]);
+    const std::vector<double> a = testing::values(lstm_cell_state(gates, c)),
+                              b = testing::values(c_new);
+    for (std::size_t i = 0; i < a.size(); ++i) CHECK(a[i] == Approx(b[i]).margin(1e-6));
+    const std::vector<double> ha = testing::values(lstm_cell_hidden(gates, c_new)),
+                              hb = testing::values(sigmoid(g[3]) * tanh(c_new));
+    for (std::size_t i = 0; i < ha.size(); ++i) CHECK(ha[i] == Approx(hb[i]).margin(1e-6));
+  }
+  CHECK_THROWS_WITH(lstm_cell_state(input({2, 8}, 1), input({2, 3}, 2)),
+                    "lstm_cell_state: gates are (2, 8) and the state (2, 3); expected (N, 4 "
+                    "hidden) and (N, hidden)");
 }
