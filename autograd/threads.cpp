@@ -2,6 +2,7 @@
 // thread pool (reference BLAS, say) they resolve to null and there is nothing to cap.
 #include "autograd/threads.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <stdexcept>
 #include <string>
@@ -27,8 +28,31 @@ void set_num_threads(int n) {
 }
 
 int get_num_threads() {
-  if (const int n = thread_cap.load(); n > 0) return n;
-  return openblas_get_num_threads ? openblas_get_num_threads() : 1;
+  if (const int n = thread_cap.load(std::memory_order_relaxed); n > 0) return n;
+  // Keep what OpenBLAS chose at load time: a SmallProductScope lowers OpenBLAS's own count for a
+  // moment, and reading it then would return 1.
+  int chosen = openblas_get_num_threads ? std::max(1, openblas_get_num_threads()) : 1;
+  int never_set = 0;
+  if (!thread_cap.compare_exchange_strong(never_set, chosen)) chosen = never_set;
+  return chosen;
 }
+
+namespace detail {
+
+SmallProductScope::SmallProductScope(std::size_t m, std::size_t n, std::size_t k) {
+  const double multiply_adds =
+      static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
+  if (multiply_adds < kBlasParallelMinMultiplyAdds && openblas_set_num_threads &&
+      get_num_threads() > 1) {
+    openblas_set_num_threads(1);
+    serial_ = true;
+  }
+}
+
+SmallProductScope::~SmallProductScope() {
+  if (serial_) openblas_set_num_threads(get_num_threads());
+}
+
+}  // namespace detail
 
 }  // namespace xgrad

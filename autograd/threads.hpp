@@ -1,6 +1,8 @@
 // The number of threads xgrad's ops may use, as torch.set_num_threads: one cap for every pool.
 #pragma once
 
+#include <cstddef>
+
 namespace xgrad {
 
 /// Caps every thread pool xgrad's ops run on at n threads, as torch.set_num_threads: OpenBLAS's
@@ -12,5 +14,36 @@ void set_num_threads(int n);
 /// The current cap: the last set_num_threads, else what OpenBLAS chose at load time (from
 /// OPENBLAS_NUM_THREADS or the number of cores); 1 when the BLAS has no thread pool.
 int get_num_threads();
+
+namespace detail {
+
+/// Matrix products below this many multiply-adds (m n k) run on the calling thread alone. OpenBLAS
+/// would split them from 262,144 (4 x 65,536) on, but at 2 threads (measured on a loaded machine)
+/// a product of 2 M (the LSTM's 32 x 128 x 512 per step) ran at 0.79x of its 1-thread speed and
+/// one of 16 M (the LSTM's input projection) at 0.8-0.96x: handing half of it to OpenBLAS's worker
+/// and waiting for it costs more than the half, and the worker then spins (sched_yield) on the
+/// second core that xgrad's own pool and the next op need. matmul_512's 134 M and mlp_large's
+/// 205-268 M gain from the second thread and stay above the line. A second gain: OpenBLAS's
+/// threaded sgemm does not give its 1-thread bits (256 x 512 x 256: 8% of the values differ), so
+/// products below the line now give the same bits on any thread count.
+constexpr double kBlasParallelMinMultiplyAdds = 32.0 * 1024 * 1024;
+
+/// While alive, OpenBLAS runs on one thread if the product m x k x n is below
+/// kBlasParallelMinMultiplyAdds and the cap is above 1; the destructor gives OpenBLAS the cap back.
+/// Costs two stores into OpenBLAS's thread count (no lock, no thread started or stopped). The
+/// count is process-wide: a large product that another thread starts at the same moment may run
+/// on one thread (slower, and in OpenBLAS's 1-thread bits rather than its 2-thread ones).
+class SmallProductScope {
+ public:
+  SmallProductScope(std::size_t m, std::size_t n, std::size_t k);
+  ~SmallProductScope();
+  SmallProductScope(const SmallProductScope&) = delete;
+  SmallProductScope& operator=(const SmallProductScope&) = delete;
+
+ private:
+  bool serial_ = false;
+};
+
+}  // namespace detail
 
 }  // namespace xgrad

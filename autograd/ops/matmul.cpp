@@ -16,6 +16,7 @@
 #include "autograd/ops/kernels.hpp"
 #include "autograd/ops/reduction.hpp"
 #include "autograd/ops/shape_ops.hpp"
+#include "autograd/threads.hpp"
 
 namespace xgrad {
 
@@ -51,6 +52,7 @@ void gemm_raw(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, con
   const Index lda = static_cast<Index>(ta ? m : k);
   const Index ldb = static_cast<Index>(tb ? k : n);
   const auto i = [](std::size_t v) { return static_cast<Index>(v); };
+  const detail::SmallProductScope one_thread_if_small(m, n, k);  // see threads.hpp
   if (n == 1) {
     // C[:, 0] = beta C[:, 0] + alpha op(A) b, b the k values of B in either layout
     cxxblas::gemv<Index>(StorageOrder::RowMajor, trans(ta), i(ta ? k : m), i(ta ? m : k), alpha, a,
@@ -205,6 +207,7 @@ Tensor matvec(const Tensor& a, const Tensor& v, bool transpose) {
     Tensor result = kernels::empty<T>(Shape{rows});
     auto& out = result.data<T>();
     out.fill(0);
+    const detail::SmallProductScope one_thread_if_small(rows, 1, inner);
     if (rows > 0 && inner > 0) xt::blas::gemv(a.data<T>(), v.data<T>(), out, transpose);
     return result;
   });
