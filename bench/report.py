@@ -6,8 +6,10 @@ plot docs/images/benchmarks.png.
 Records are the peers' JSON lines plus xgrad_bench's, one per (round, implementation, workload,
 threads); run.sh adds the round. Each cell is the median over rounds of the per-process median.
 Prints Markdown: speed side by side with xgrad's speed-up over each peer, peak RSS, GEMM efficiency
-against OpenBLAS sgemm alone, 1 -> 2 thread scaling, the targets of the "Performance" issue, and
-xgrad's checks against WORKLOADS.md's reference values. --update-docs writes the tables between
+against OpenBLAS sgemm alone, 1 -> 2 thread scaling, the targets of the "Performance" issue and
+of issues 14 (hand-written C, dlib, seed_mlp), 15 (conv_digits, conv2d_large) and 16 (lstm_seq), and
+xgrad's checks against the reference values (WORKLOADS.md's; docs/benchmarks.md's for xgrad's own
+workloads). --update-docs writes the tables between
 the markers of docs/benchmarks.md and the plot to docs/images/benchmarks.png (python3-matplotlib).
 """
 import json
