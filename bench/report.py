@@ -6,8 +6,10 @@ plot docs/images/benchmarks.png.
 Records are the peers' JSON lines plus xgrad_bench's, one per (round, implementation, workload,
 threads); run.sh adds the round. Each cell is the median over rounds of the per-process median.
 Prints Markdown: speed side by side with xgrad's speed-up over each peer, peak RSS, GEMM efficiency
-against OpenBLAS sgemm alone, 1 -> 2 thread scaling, the targets of the "Performance" issue, and
-xgrad's checks against WORKLOADS.md's reference values. --update-docs writes the tables between
+against OpenBLAS sgemm alone, 1 -> 2 thread scaling, the targets of the "Performance" issue and
+of issues 14 (hand-written C, dlib, seed_mlp), 15 (conv_digits, conv2d_large) and 16 (lstm_seq), and
+xgrad's checks against the reference values (WORKLOADS.md's; docs/benchmarks.md's for xgrad's own
+workloads). --update-docs writes the tables between
 the markers of docs/benchmarks.md and the plot to docs/images/benchmarks.png (python3-matplotlib).
 """
 import json
@@ -21,9 +23,11 @@ DOC = os.path.join(ROOT, "docs", "benchmarks.md")
 PLOT = os.path.join(ROOT, "docs", "images", "benchmarks.png")
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
 
-WORKLOADS = ["op_overhead", "matmul_512", "mlp_small", "mlp_large", "linreg", "logreg"]
-PEERS = ["numpy", "torch", "libtorch"]
-LOWER_IS_BETTER = {"ns/op", "ms/iter"}
+WORKLOADS = ["op_overhead", "matmul_512", "mlp_small", "mlp_large", "linreg", "logreg", "seed_mlp",
+             "conv_digits", "conv2d_large", "lstm_seq"]  # the last three: docs/benchmarks.md's own
+PEERS = ["numpy", "torch", "libtorch", "handwritten", "dlib"]
+RSS_PEERS = ["numpy", "torch", "libtorch", "dlib"]  # no memory target against the hand-written C
+LOWER_IS_BETTER = {"ns/op", "ms/iter", "ms/step"}
 GEMM_WORKLOADS = ["matmul_512", "mlp_large"]
 
 # WORKLOADS.md: reference (PyTorch, 1 thread) and tolerance of each check.
@@ -34,16 +38,32 @@ REFERENCE = {
     "mlp_large": {"final_loss": (1.844676, "rel", 1e-3), "final_acc": (0.4632812, "abs", 2e-3)},
     "linreg": {"final_loss": (0.009947855, "rel", 1e-4)},
     "logreg": {"final_loss": (0.2217717, "rel", 1e-4), "final_acc": (0.90064, "abs", 2e-4)},
+    "seed_mlp": {"final_loss": (0.2286230, "rel", 1e-3), "final_acc": (0.9464, "abs", 1e-3)},
+    # xgrad's own workloads: docs/benchmarks.md (PyTorch's values, as xgrad_bench --smoke checks)
+    "conv_digits": {"final_loss": (2.266037, "rel", 1e-3), "final_acc": (0.1296875, "abs", 5e-3)},
+    "conv2d_large": {"dw_sum": (-751470.8, "rel", 1e-3)},
+    "lstm_seq": {"first_loss": (0.2157026, "rel", 1e-4), "final_loss": (0.2119843, "rel", 1e-4)},
 }
+CHECKS = ("final_loss", "final_acc", "grad_sum", "first_loss", "dw_sum")
 
-# The "Performance" issue: minimum speed-up of xgrad over a peer, per workload (same threads).
+# Minimum speed-up of xgrad over a peer, per workload (same threads): the "Performance" issue;
+# issue 14 (hand-written C: op_overhead's ns/op at most 3x its own, so a speed-up of 1/3; seed_mlp
+# ahead of every framework; dlib); issues 15 and 16 (conv_digits, lstm_seq: at least libtorch).
 SPEEDUP_TARGETS = {
-    "op_overhead": {"torch": 5.0, "libtorch": 2.0, "numpy": 2.0},
-    "mlp_small": {"torch": 3.0, "libtorch": 1.5, "numpy": 1.0},
-    "linreg": {"numpy": 1.0, "torch": 3.0},
-    "logreg": {"numpy": 1.0, "torch": 3.0},
+    "op_overhead": {"torch": 5.0, "libtorch": 2.0, "numpy": 2.0, "handwritten": 1 / 3},
+    "mlp_small": {"torch": 3.0, "libtorch": 1.5, "numpy": 1.0, "handwritten": 0.9, "dlib": 1.0},
+    "mlp_large": {"handwritten": 0.97, "dlib": 1.0},
+    "linreg": {"numpy": 1.0, "torch": 3.0, "handwritten": 0.95},
+    "logreg": {"numpy": 1.0, "torch": 3.0, "handwritten": 1.0},
+    "seed_mlp": {"numpy": 1.0, "torch": 1.0, "libtorch": 1.0, "dlib": 1.0, "handwritten": 0.8},
+    "conv_digits": {"libtorch": 1.0},
+    "lstm_seq": {"libtorch": 1.0},
 }
 GEMM_TARGET = {1: 0.95, 2: 0.88}  # share of sgemm_limit's GFLOP/s
+CONV_GEMM_TARGET = 0.8  # conv2d_large: share of sgemm's GFLOP/s on its im2col products (issue 15)
+# Peak memory below libtorch's (issues 15, 16); the other workloads: below every RSS_PEERS' present
+# (dlib's: issue 14).
+RSS_TARGETS = {"conv_digits": ["libtorch"], "lstm_seq": ["libtorch"]}
 # xgrad_bench --step after: the MLPs' SGD step after backward, from .grad(), as the peers take it
 # ("xgrad" takes it inside backward: optim::SGD::fuse_into_backward).
 STEP_AFTER = "xgrad_step_after"
@@ -68,8 +88,9 @@ class Cell:
         gflops = [r["gflops"] for r in runs if "gflops" in r]
         self.gflops = statistics.median(gflops) if gflops else None
         self.rss = max(r["peak_rss_mb"] for r in runs)
-        self.checks = {k: statistics.median(r[k] for r in runs)
-                       for k in ("final_loss", "final_acc", "grad_sum") if k in runs[0]}
+        self.checks = {k: statistics.median(r[k] for r in runs) for k in CHECKS if k in runs[0]}
+        sgemm = [r["sgemm_gflops"] for r in runs if "sgemm_gflops" in r]  # conv2d_large's own
+        self.sgemm_gflops = statistics.median(sgemm) if sgemm else None
 
 
 def cells(records):
@@ -142,6 +163,12 @@ def tables(by, threads):
                 out.append(f"| {name} | {t} | {x.gflops:.1f} | {lim.gflops:.1f} | "
                            f"{100 * x.gflops / lim.gflops:.1f}% | "
                            f"{'–' if target is None else f'{100 * target:.0f}%'} |")
+    for t in threads:  # conv2d_large: xgrad_bench times sgemm on its im2col products itself
+        x = by.get(("conv2d_large", "xgrad", t))
+        if x and x.gflops and x.sgemm_gflops:
+            out.append(f"| conv2d_large (sgemm on its im2col products) | {t} | {x.gflops:.1f} | "
+                       f"{x.sgemm_gflops:.1f} | {100 * x.gflops / x.sgemm_gflops:.1f}% | "
+                       f"{100 * CONV_GEMM_TARGET:.0f}% |")
 
     fused = [(w, t) for w in WORKLOADS for t in threads
              if (w, "xgrad", t) in by and (w, STEP_AFTER, t) in by]
@@ -208,7 +235,7 @@ def targets(by, threads, peers):
                 if x is None or (w, p, t) not in by:
                     continue
                 s = speedup(x, by[(w, p, t)])
-                yield row(f"{w}, {t} thread{'s' * (t > 1)}: ≥ {factor:g}× {p}", f"{s:.2f}×",
+                yield row(f"{w}, {t} thread{'s' * (t > 1)}: ≥ {factor:.2g}× {p}", f"{s:.2f}×",
                           s >= factor)
         for w in GEMM_WORKLOADS:
             x, lim = by.get((w, "xgrad", t)), by.get((w, "sgemm_limit", t))
@@ -216,12 +243,19 @@ def targets(by, threads, peers):
                 e = x.gflops / lim.gflops
                 yield row(f"{w}, {t} thread{'s' * (t > 1)}: ≥ {100 * GEMM_TARGET[t]:.0f}% of sgemm",
                           f"{100 * e:.1f}%", e >= GEMM_TARGET[t])
+        x = by.get(("conv2d_large", "xgrad", t))
+        if x and x.gflops and x.sgemm_gflops:
+            e = x.gflops / x.sgemm_gflops
+            yield row(f"conv2d_large, {t} thread{'s' * (t > 1)}: ≥ {100 * CONV_GEMM_TARGET:.0f}% "
+                      "of sgemm on its im2col products", f"{100 * e:.1f}%", e >= CONV_GEMM_TARGET)
     for w in WORKLOADS:
         for t in threads:
             x = by.get((w, "xgrad", t))
-            rss = [by[(w, p, t)].rss for p in peers if (w, p, t) in by]
+            wanted = RSS_TARGETS.get(w, [p for p in RSS_PEERS if p in peers])
+            rss = [by[(w, p, t)].rss for p in wanted if (w, p, t) in by]
             if x and rss:
-                yield row(f"{w}, {t} thread{'s' * (t > 1)}: peak RSS below every peer's",
+                whose = "every peer's" if w not in RSS_TARGETS else " and ".join(wanted) + "'s"
+                yield row(f"{w}, {t} thread{'s' * (t > 1)}: peak RSS below {whose}",
                           f"{x.rss:.0f} MB vs {min(rss):.0f} MB", x.rss < min(rss))
     if 1 in threads and 2 in threads:
         for w in WORKLOADS:
@@ -253,7 +287,8 @@ def plot(by, threads, path):
               file=sys.stderr)
         return False
     impls = ["xgrad"] + [p for p in PEERS if any(k[1] == p for k in by)]
-    colors = {"xgrad": "#d62728", "numpy": "#1f77b4", "torch": "#ff7f0e", "libtorch": "#2ca02c"}
+    colors = {"xgrad": "#d62728", "numpy": "#1f77b4", "torch": "#ff7f0e", "libtorch": "#2ca02c",
+              "handwritten": "#7f7f7f", "dlib": "#9467bd"}
     shown = [w for w in WORKLOADS if (w, "xgrad", threads[0]) in by]
     cols = 3
     rows = (len(shown) + cols - 1) // cols

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Benchmark xgrad against the peers of ../shared/bench (see WORKLOADS.md there): build xgrad_bench
-# in Release, then run NumPy, PyTorch, libtorch, sgemm_limit (the GEMM workloads' ceiling) and
-# xgrad on each workload and thread count in turn, one process each, interleaved so that all of
+# in Release, then run NumPy, PyTorch, libtorch, hand-written C, dlib, sgemm_limit (the GEMM
+# workloads' ceiling) and xgrad on each workload and thread count in turn, one process each, interleaved so that all of
 # them see the same machine conditions, for several rounds; then print the side-by-side tables
 # (bench/report.py: medians, speed-ups, peak RSS, GEMM efficiency, thread scaling, targets) and
 # compare.py's agreement check, and write the tables and plot into docs/.
 #
 #   bash bench/run.sh [RESULTS.jsonl]       (default $BUILD_DIR/results.jsonl, overwritten)
 #   env: BUILD_DIR (default <repo>/build-bench), REPS (5 repetitions per process), ROUNDS (3),
-#        THREADS ("1 2"), WORKLOADS (all six), OMP_WAIT_POLICY (PASSIVE),
+#        THREADS ("1 2"), WORKLOADS (the seven of WORKLOADS.md), OMP_WAIT_POLICY (PASSIVE),
+#        EXTRA_WORKLOADS (1: also xgrad's own conv_digits, conv2d_large and lstm_seq, against
+#        their libtorch and PyTorch peers in bench/peers; 0: WORKLOADS only),
 #        UPDATE_DOCS (1: fill docs/benchmarks.md and docs/images/benchmarks.png; 0: leave them)
 #
 # Quick check of the script and the programs (not a measurement): REPS=1 ROUNDS=1 bash bench/run.sh
@@ -22,7 +24,9 @@ OUT=$(realpath -m "${1:-$BUILD/results.jsonl}")
 REPS=${REPS:-5}
 ROUNDS=${ROUNDS:-3}
 THREADS=${THREADS:-"1 2"}
-WORKLOADS=${WORKLOADS:-"op_overhead matmul_512 mlp_small mlp_large linreg logreg"}
+WORKLOADS=${WORKLOADS:-"op_overhead matmul_512 mlp_small mlp_large linreg logreg seed_mlp"}
+EXTRA_WORKLOADS=${EXTRA_WORKLOADS:-1}
+[ "$EXTRA_WORKLOADS" = 1 ] && WORKLOADS="$WORKLOADS conv_digits conv2d_large lstm_seq"
 UPDATE_DOCS=${UPDATE_DOCS:-1}
 PY=/usr/bin/python3 # Debian's interpreter, where python3-numpy / python3-torch live
 export PYTHONDONTWRITEBYTECODE=1
@@ -30,9 +34,14 @@ export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE} # see WORKLOADS.md, Threads
 
 # ---- build ---------------------------------------------------------------------------------
 mkdir -p "$PEERS" "$(dirname "$OUT")"
+# The libtorch peers of the extra workloads (bench/peers/*_libtorch.cpp) need
+# XGRAD_BUILD_TORCH_PEERS.
+targets=(xgrad_bench)
+[ "$EXTRA_WORKLOADS" = 1 ] && targets+=(conv_digits_libtorch lstm_seq_libtorch)
 cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DXGRAD_BUILD_TESTS=OFF \
-  -DXGRAD_BUILD_EXAMPLES=OFF >"$BUILD/build.log" 2>&1 &&
-  cmake --build "$BUILD" -j 2 --target xgrad_bench >>"$BUILD/build.log" 2>&1 ||
+  -DXGRAD_BUILD_EXAMPLES=OFF -DXGRAD_BUILD_TORCH_PEERS="$([ "$EXTRA_WORKLOADS" = 1 ] && echo ON ||
+    echo OFF)" >"$BUILD/build.log" 2>&1 &&
+  cmake --build "$BUILD" -j 2 --target "${targets[@]}" >>"$BUILD/build.log" 2>&1 ||
   { echo "xgrad_bench build failed, see $BUILD/build.log" >&2; exit 1; }
 # run_peers.sh installs the peers' Debian packages and builds them into $PEERS; its one short
 # round (matmul_512, 1 thread, 1 repetition) is discarded.
@@ -48,7 +57,7 @@ BUILD_DIR=$PEERS THREADS=1 REPS=1 WORKLOADS=matmul_512 \
   echo "xgrad: $(git -C "$ROOT" describe --always --dirty 2>/dev/null)"
   echo "OMP_WAIT_POLICY=$OMP_WAIT_POLICY REPS=$REPS ROUNDS=$ROUNDS THREADS=$THREADS"
   dpkg-query -W -f='${Package} ${Version}\n' python3-numpy python3-torch libtorch-dev \
-    libopenblas0-pthread 2>/dev/null
+    libdlib-dev libopenblas0-pthread 2>/dev/null
   echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 } >"${OUT%.jsonl}.env.txt"
 
@@ -67,11 +76,27 @@ for round in $(seq 1 "$ROUNDS"); do
     for w in $WORKLOADS; do
       run "$round" "$t" "$BUILD/bench/xgrad_bench" --workload "$w"
       case $w in # the MLPs again, their SGD step after backward as the peers take it
-        mlp_small | mlp_large) run "$round" "$t" "$BUILD/bench/xgrad_bench" --workload "$w" --step after ;;
+        mlp_small | mlp_large | seed_mlp | conv_digits)
+          run "$round" "$t" "$BUILD/bench/xgrad_bench" --workload "$w" --step after
+          ;;
+      esac
+      case $w in # xgrad's own workloads: their PyTorch and libtorch peers are in bench/peers
+        conv_digits | conv2d_large)
+          run "$round" "$t" "$PY" "$ROOT/bench/peers/conv_digits_torch.py" --workload "$w"
+          run "$round" "$t" "$BUILD/bench/conv_digits_libtorch" --workload "$w"
+          continue
+          ;;
+        lstm_seq)
+          run "$round" "$t" "$PY" "$ROOT/bench/peers/lstm_seq_torch.py"
+          run "$round" "$t" "$BUILD/bench/lstm_seq_libtorch"
+          continue
+          ;;
       esac
       run "$round" "$t" "$PY" "$SHARED/peers/numpy_bench.py" --workload "$w"
       run "$round" "$t" "$PY" "$SHARED/peers/torch_bench.py" --workload "$w"
       run "$round" "$t" "$PEERS/libtorch_bench" --workload "$w"
+      case $w in matmul_512) ;; *) run "$round" "$t" "$PEERS/handwritten" --workload "$w" ;; esac
+      case $w in mlp_small | mlp_large | seed_mlp) run "$round" "$t" "$PEERS/dlib_bench" --workload "$w" ;; esac
       case $w in matmul_512 | mlp_large) run "$round" "$t" "$PEERS/sgemm_limit" --workload "$w" ;; esac
     done
   done

@@ -26,8 +26,11 @@
 #include <xtensor-blas/xblas.hpp>
 
 #include "autograd/autograd.hpp"
+#include "nn/activation.hpp"
+#include "nn/linear.hpp"
 #include "nn/optim/sgd.hpp"
 #include "nn/recurrent.hpp"
+#include "nn/sequential.hpp"
 
 namespace {
 
@@ -46,9 +49,6 @@ constexpr std::size_t kLargeBatch = 256, kLargePool = 2560, kLargeSteps = 50;
 constexpr double kLargeLr = 0.01;
 constexpr std::size_t kRegN = 100000, kRegD = 20, kRegEpochs = 1000;
 constexpr double kLinLr = 0.1, kLogLr = 0.5;
-// lstm_seq (docs/benchmarks.md): one LSTM layer over (T, B, I), MSE of the last step's h.
-constexpr std::size_t kSeqT = 64, kSeqB = 32, kSeqI = 16, kSeqH = 128, kSeqSteps = 20;
-constexpr double kSeqLr = 0.5;
 
 // ---- data: float64 from the splitmix64 streams, rounded once to float32 ------------------------
 // The first n draws of stream `seed`, each mapped by f (uniform or normal draws, as f chooses).
@@ -288,21 +288,26 @@ std::unique_ptr<xgrad::optim::SGD> make_sgd(const Mlp& layers, double lr, bool f
   return sgd;
 }
 
-// Over the whole set: mean cross-entropy, and the fraction of rows whose argmax logit is the label.
-std::vector<std::pair<std::string, double>> classification_checks(const Mlp& model,
-                                                                  const Classification& set) {
-  xgrad::no_grad guard;
-  const std::size_t n = set.y.size();
-  const Tensor logits = forward(model, set.x);  // [n, classes]
-  const std::size_t classes = logits.size(1);
+// Mean cross-entropy of logits [n, classes] against y, and the fraction of rows whose argmax
+// logit is the label.
+std::vector<std::pair<std::string, double>> make_checks(const Tensor& logits,
+                                                        const std::vector<std::int64_t>& y) {
+  const std::size_t n = y.size(), classes = logits.size(1);
   const float* z = logits.data<float>().data();
   std::size_t correct = 0;
   for (std::size_t i = 0; i < n; ++i) {
     const float* row = z + i * classes;
-    correct += std::max_element(row, row + classes) - row == set.y[i];
+    correct += std::max_element(row, row + classes) - row == y[i];
   }
-  return {{"final_loss", xgrad::cross_entropy(logits, set.y).item()},
+  return {{"final_loss", xgrad::cross_entropy(logits, y).item()},
           {"final_acc", static_cast<double>(correct) / n}};
+}
+
+// make_checks over the whole set.
+std::vector<std::pair<std::string, double>> classification_checks(const Mlp& model,
+                                                                  const Classification& set) {
+  xgrad::no_grad guard;
+  return make_checks(forward(model, set.x), set.y);
 }
 
 Result mlp_small(const Config& config) {
@@ -414,52 +419,16 @@ Result logreg(const Config& config) {
 
 // conv_digits and conv2d_large, written with the helpers above.
 #include "conv_workloads.hpp"
+// seed_mlp, with nn::Sequential.
+#include "seed_mlp.hpp"
 
-// lstm_seq: 20 SGD steps of an LSTM(16, 128) on one fixed batch, x (64, 32, 16) from normal
-// stream 41, target (32, 128) = 0.8 (2u - 1) from uniform stream 42, weights
-// (2u - 1) / sqrt(128) from uniform streams 43-46 (weight_ih_l0, weight_hh_l0, bias_ih_l0,
-// bias_hh_l0), loss mean((h_T - target)^2).
-Result lstm_seq(const Config& config) {
-  Result r{{}, "ms/step", [](double s) { return s / kSeqSteps * 1e3; }, {}};
-  const auto n = normals(41, kSeqT * kSeqB * kSeqI);
-  const Tensor x = float32_tensor({kSeqT, kSeqB, kSeqI}, [&](std::size_t i) { return n[i]; });
-  const auto u = uniforms(42, kSeqB * kSeqH);
-  const Tensor target =
-      float32_tensor({kSeqB, kSeqH}, [&](std::size_t i) { return 0.8 * (2 * u[i] - 1); });
-  auto setup = [] {
-    auto lstm = std::make_shared<xgrad::nn::LSTM>(xgrad::nn::RNNOptions(kSeqI, kSeqH));
-    std::uint64_t seed = 43;
-    for (Tensor p : lstm->parameters()) {
-      const auto w = uniforms(seed++, p.numel());
-      p.set_data(float32_tensor(p.shape(), [&](std::size_t i) {
-        return (2 * w[i] - 1) / std::sqrt(static_cast<double>(kSeqH));
-      }));
-    }
-    return lstm;
-  };
-  double first = 0, last = 0;
-  auto train = [&](std::shared_ptr<xgrad::nn::LSTM> lstm) {
-    xgrad::optim::SGD sgd(lstm->parameters(), kSeqLr);
-    for (std::size_t step = 0; step < kSeqSteps; ++step) {
-      const xgrad::nn::RNNOutput out = lstm->forward(x, Tensor());
-      const Tensor loss = xgrad::mse_loss(xgrad::select(out.output, 0, kSeqT - 1), target);
-      sgd.zero_grad();
-      loss.backward();
-      sgd.step();
-      (step == 0 ? first : last) = loss.item();
-    }
-    return lstm;
-  };
-  measure(config.reps, r.times, setup, train);
-  r.checks = {{"first_loss", first}, {"final_loss", last}};
-  return r;
-}
+// lstm_seq, with nn::LSTM.
+#include "lstm_seq.hpp"
 
 const std::vector<std::pair<std::string, Result (*)(const Config&)>> kWorkloads{
-    {"op_overhead", op_overhead}, {"matmul_512", matmul_512},
-    {"mlp_small", mlp_small},     {"mlp_large", mlp_large},
-    {"linreg", linreg},           {"logreg", logreg},
-    {"conv_digits", conv_digits}, {"conv2d_large", conv2d_large},
+    {"op_overhead", op_overhead}, {"matmul_512", matmul_512},   {"mlp_small", mlp_small},
+    {"mlp_large", mlp_large},     {"linreg", linreg},           {"logreg", logreg},
+    {"seed_mlp", seed_mlp},       {"conv_digits", conv_digits}, {"conv2d_large", conv2d_large},
     {"lstm_seq", lstm_seq}};
 
 // ---- smoke checks: WORKLOADS.md's reference values and tolerances -----------------------------
@@ -483,6 +452,8 @@ const std::vector<Reference> kReferences{
     {"linreg", "final_loss", 0.009947855, true, 1e-4},
     {"logreg", "final_loss", 0.2217717, true, 1e-4},
     {"logreg", "final_acc", 0.90064, false, 2e-4},
+    {"seed_mlp", "final_loss", 0.2286230, true, 1e-3},
+    {"seed_mlp", "final_acc", 0.9464, false, 1e-3},
     {"conv_digits", "final_loss", 2.266037, true, 1e-3},  // docs/benchmarks.md, not WORKLOADS.md
     {"conv_digits", "final_acc", 0.1296875, false, 5e-3},
     {"conv2d_large", "dw_sum", -751470.8, true, 1e-3},
@@ -527,7 +498,7 @@ void usage(std::FILE* out, const char* program) {
   for (const auto& [name, run] : kWorkloads) std::fprintf(out, " %s", name.c_str());
   std::fprintf(out,
                "\n  defaults: --threads 1 --workload all --reps 5 --step fused\n"
-               "  --step: where mlp_small's and mlp_large's SGD step is taken: inside backward\n"
+               "  --step: where the MLPs' SGD step is taken: inside backward\n"
                "          (optim::SGD::fuse_into_backward; impl \"xgrad\") or after it, by\n"
                "          step() from .grad() as the peers do (impl \"xgrad_step_after\")\n"
                "  --smoke: run each workload once, untimed, and check its results against the\n"
