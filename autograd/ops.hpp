@@ -14,6 +14,7 @@
 #include "autograd/ops/matmul.hpp"
 #include "autograd/ops/normalization.hpp"
 #include "autograd/ops/pooling.hpp"
+#include "autograd/ops/recurrent_cell.hpp"
 #include "autograd/ops/reduction.hpp"
 #include "autograd/ops/shape_ops.hpp"
 #include "autograd/ops/statistics.hpp"

@@ -20,6 +20,7 @@
 #include "autograd/ops/kernels.hpp"
 #include "autograd/ops/reduction.hpp"
 #include "autograd/ops/shape_ops.hpp"
+#include "autograd/threads.hpp"
 
 namespace xgrad {
 
@@ -37,6 +38,7 @@ void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const T
   if (m == 0 || n == 0) return;
   const auto i = [](std::size_t v) { return static_cast<Index>(v); };
   const auto trans = [](bool t) { return t ? Transpose::Trans : Transpose::NoTrans; };
+  const detail::SmallProductScope one_thread_if_small(m, n, k);
   cxxblas::gemm<Index>(StorageOrder::RowMajor, trans(ta), trans(tb), i(m), i(n), i(k), T(1), a,
                        i(lda), b, i(ldb), beta, c, i(ldc));
 }
