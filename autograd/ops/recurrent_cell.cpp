@@ -76,6 +76,23 @@ Tensor cell_rows(const Tensor& gates, const Tensor& c, F f) {
   return out;
 }
 
+// The one-pass first-order backward of a cell op: f(g, s, d, dg, ds, h) fills one row's gradient
+// of the gates (4 h values) and of the state (h values) from the row's gates, state and dy.
+template <class T, class F>
+Gradients cell_rows_backward(const Tensor& gates, const Tensor& c, const Tensor& dy, F f) {
+  const std::size_t n = c.size(0), h = c.size(1);
+  Tensor dgates = kernels::empty<T>(Shape{n, 4 * h}), dc = kernels::empty<T>(Shape{n, h});
+  const T* g = kernels::values<T>(gates);
+  const T* s = kernels::values<T>(c);
+  const T* d = kernels::values<T>(dy);
+  T* dg = kernels::values<T>(dgates);
+  T* ds = kernels::values<T>(dc);
+  for (std::size_t r = 0; r < n; ++r) {
+    f(g + r * 4 * h, s + r * h, d + r * h, dg + r * 4 * h, ds + r * h, h);
+  }
+  return Gradients{dgates, dc};
+}
+
 }  // namespace
 
 Tensor lstm_cell_state(const Tensor& gates, const Tensor& c) {
@@ -89,33 +106,23 @@ Tensor lstm_cell_state(const Tensor& gates, const Tensor& c) {
     });
   });
   return record("lstm_cell_state", y, {gates, c}, [gates, c](const Tensor& dy) {
-    const std::size_t n = c.size(0), h = c.size(1);
     if (!GradMode::is_enabled()) {  // the formulas below in one pass
       return dispatch(gates.dtype(), [&](auto tag) {
         using T = decltype(tag);
-        Tensor dgates = kernels::empty<T>(Shape{n, 4 * h}), dc = kernels::empty<T>(Shape{n, h});
-        const T* g = kernels::values<T>(gates);
-        const T* s = kernels::values<T>(c);
-        const T* d = kernels::values<T>(dy);
-        T* dg = kernels::values<T>(dgates);
-        T* ds = kernels::values<T>(dc);
-        for (std::size_t r = 0; r < n; ++r) {
-          const T* __restrict gr = g + r * 4 * h;
-          const T* __restrict sr = s + r * h;
-          const T* __restrict dr = d + r * h;
-          T* __restrict dgr = dg + r * 4 * h;
-          T* __restrict dsr = ds + r * h;
-          for (std::size_t j = 0; j < h; ++j) {
-            const T i = sigmoid_value(gr[j]), f = sigmoid_value(gr[h + j]);
-            const T t = tanh_value(gr[2 * h + j]);
-            dgr[j] = dr[j] * t * i * (1 - i);
-            dgr[h + j] = dr[j] * sr[j] * f * (1 - f);
-            dgr[2 * h + j] = dr[j] * i * (1 - t * t);
-            dgr[3 * h + j] = 0;
-            dsr[j] = dr[j] * f;
-          }
-        }
-        return Gradients{dgates, dc};
+        return cell_rows_backward<T>(
+            gates, c, dy,
+            [](const T* __restrict gr, const T* __restrict sr, const T* __restrict dr,
+               T* __restrict dgr, T* __restrict dsr, std::size_t h) {
+              for (std::size_t j = 0; j < h; ++j) {
+                const T i = sigmoid_value(gr[j]), f = sigmoid_value(gr[h + j]);
+                const T t = tanh_value(gr[2 * h + j]);
+                dgr[j] = dr[j] * t * i * (1 - i);
+                dgr[h + j] = dr[j] * sr[j] * f * (1 - f);
+                dgr[2 * h + j] = dr[j] * i * (1 - t * t);
+                dgr[3 * h + j] = 0;
+                dsr[j] = dr[j] * f;
+              }
+            });
       });
     }
     const std::vector<Tensor> p = chunk(gates, 4, 1);
@@ -139,30 +146,20 @@ Tensor lstm_cell_hidden(const Tensor& gates, const Tensor& c_new) {
     });
   });
   return record("lstm_cell_hidden", y, {gates, c_new}, [gates, c_new](const Tensor& dy) {
-    const std::size_t n = c_new.size(0), h = c_new.size(1);
     if (!GradMode::is_enabled()) {  // the formulas below in one pass
       return dispatch(gates.dtype(), [&](auto tag) {
         using T = decltype(tag);
-        Tensor dgates = kernels::empty<T>(Shape{n, 4 * h}), dc = kernels::empty<T>(Shape{n, h});
-        const T* g = kernels::values<T>(gates);
-        const T* s = kernels::values<T>(c_new);
-        const T* d = kernels::values<T>(dy);
-        T* dg = kernels::values<T>(dgates);
-        T* ds = kernels::values<T>(dc);
-        for (std::size_t r = 0; r < n; ++r) {
-          const T* __restrict gr = g + r * 4 * h;
-          const T* __restrict sr = s + r * h;
-          const T* __restrict dr = d + r * h;
-          T* __restrict dgr = dg + r * 4 * h;
-          T* __restrict dsr = ds + r * h;
-          std::fill(dgr, dgr + 3 * h, T(0));
-          for (std::size_t j = 0; j < h; ++j) {
-            const T o = sigmoid_value(gr[3 * h + j]), t = tanh_value(sr[j]);
-            dgr[3 * h + j] = dr[j] * t * o * (1 - o);
-            dsr[j] = dr[j] * o * (1 - t * t);
-          }
-        }
-        return Gradients{dgates, dc};
+        return cell_rows_backward<T>(
+            gates, c_new, dy,
+            [](const T* __restrict gr, const T* __restrict sr, const T* __restrict dr,
+               T* __restrict dgr, T* __restrict dsr, std::size_t h) {
+              std::fill(dgr, dgr + 3 * h, T(0));
+              for (std::size_t j = 0; j < h; ++j) {
+                const T o = sigmoid_value(gr[3 * h + j]), t = tanh_value(sr[j]);
+                dgr[3 * h + j] = dr[j] * t * o * (1 - o);
+                dsr[j] = dr[j] * o * (1 - t * t);
+              }
+            });
       });
     }
     const Tensor po = chunk(gates, 4, 1)[3];
