@@ -73,7 +73,7 @@ void accumulate(Tensor& buffer, Tensor g, bool create_graph) {
   }
   const auto& impl = buffer.impl();
   if (!create_graph && impl.use_count() == 1 && impl->storage.use_count() == 1 && !impl->grad_fn) {
-    add_(buffer, g);
+    detail::add_into(buffer, g);  // no one else sees these values: no version to bump
   } else {
     buffer = add(buffer, g);
   }

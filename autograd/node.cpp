@@ -38,16 +38,23 @@ void Node::release() {
   released_ = true;
 }
 
-void Node::save_version(const Tensor& input, std::size_t index) {
-  const auto& impl = input.impl();
-  saved_versions_.push_back(
-      {impl, impl->storage.get(), impl->storage->version, static_cast<std::uint32_t>(index)});
+void Node::save_versions(const Tensor* inputs, std::size_t count) {
+  saved_at_changes_ = detail::in_place_changes.load(std::memory_order_relaxed);
+  for (std::size_t i = 0; i < count; ++i) {
+    if (!inputs[i].defined()) continue;
+    const auto& impl = inputs[i].impl();
+    saved_versions_.push_back(
+        {impl, impl->storage.get(), impl->storage->version, static_cast<std::uint32_t>(i)});
+  }
 }
 
 void Node::check_saved_versions() const {
-  for (const SavedVersion& saved : saved_versions_) {
+  // Nothing anywhere changed in place since the versions were saved (a thread that changed a
+  // tensor and then handed it to this one made that change visible here too).
+  if (detail::in_place_changes.load(std::memory_order_relaxed) == saved_at_changes_) return;
+  saved_versions_.for_each([&](const SavedVersion& saved) {
     const std::shared_ptr<detail::TensorImpl> tensor = saved.tensor.lock();
-    if (!tensor) continue;  // gone, so no backward captured it
+    if (!tensor) return;  // gone, so no backward captured it
     const detail::Storage& now = *tensor->storage;
     if (tensor->storage.get() != saved.storage) {
       throw std::runtime_error("a tensor needed by the backward of '" + name_ + "' (input " +
@@ -62,7 +69,7 @@ void Node::check_saved_versions() const {
           std::to_string(now.version) + ", saved at version " + std::to_string(saved.version) +
           "); run the forward pass again after the change, or change a clone()");
     }
-  }
+  });
 }
 
 AccumulateGrad::AccumulateGrad(const Tensor& leaf)

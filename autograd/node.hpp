@@ -36,11 +36,38 @@ enum class Saves { inputs, nothing };
 /// SavedVariable keeps the same check.
 struct SavedVersion {
   std::weak_ptr<detail::TensorImpl> tensor;
-  const detail::Storage* storage;
-  std::uint32_t version;
-  std::uint32_t input;
+  const detail::Storage* storage = nullptr;
+  std::uint32_t version = 0;
+  std::uint32_t input = 0;
 };
-using SavedVersions = std::vector<SavedVersion, detail::PoolAllocator<SavedVersion>>;
+/// A node's SavedVersions: the first two inside the node (most ops have one or two inputs), so
+/// recording one allocates nothing for them.
+class SavedVersions {
+ public:
+  void push_back(SavedVersion saved) {
+    if (inline_count_ < kInline) {
+      inline_[inline_count_++] = std::move(saved);
+    } else {
+      more_.push_back(std::move(saved));
+    }
+  }
+  void clear() {
+    for (std::size_t i = 0; i < inline_count_; ++i) inline_[i] = SavedVersion();
+    inline_count_ = 0;
+    more_.clear();
+  }
+  template <class F>
+  void for_each(F f) const {
+    for (std::size_t i = 0; i < inline_count_; ++i) f(inline_[i]);
+    for (const SavedVersion& saved : more_) f(saved);
+  }
+
+ private:
+  static constexpr std::size_t kInline = 2;
+  SavedVersion inline_[kInline]{};
+  std::size_t inline_count_ = 0;
+  std::vector<SavedVersion, detail::PoolAllocator<SavedVersion>> more_;
+};
 
 namespace detail {
 /// For a backward formula that is about to compute the gradient of `param` as one matrix product:
@@ -78,9 +105,9 @@ class Node : public std::enable_shared_from_this<Node> {
   virtual bool is_accumulator() const { return false; }
   bool released() const { return released_; }
 
-  /// Remembers the current values of `input` (input number `index`) as read by this node's
+  /// Remembers the current values of the defined ones of `inputs` as read by this node's
   /// backward.
-  void save_version(const Tensor& input, std::size_t index);
+  void save_versions(const Tensor* inputs, std::size_t count);
   /// Throws std::runtime_error "a tensor needed by the backward of 'mul' was modified in place by
   /// 'add_' (version 1, saved at version 0)" if a saved input's values changed since recording.
   void check_saved_versions() const;
@@ -95,6 +122,7 @@ class Node : public std::enable_shared_from_this<Node> {
   std::string name_;
   Edges next_edges_;
   SavedVersions saved_versions_;
+  std::uint64_t saved_at_changes_ = 0;  // detail::in_place_changes when the versions were saved
   InlineShape output_shape_;
   Dtype output_dtype_;
   bool released_ = false;
@@ -205,11 +233,7 @@ Tensor record_inputs(std::string name, const Tensor& output, const Tensor* input
   auto node = std::allocate_shared<FunctionNode<Backward>>(PoolAllocator<FunctionNode<Backward>>(),
                                                            std::move(name), std::move(edges),
                                                            output, std::forward<F>(backward));
-  if (saves == Saves::inputs) {
-    for (std::size_t i = 0; i < count; ++i) {
-      if (inputs[i].defined()) node->save_version(inputs[i], i);
-    }
-  }
+  if (saves == Saves::inputs) node->save_versions(inputs, count);
   return attach(output, std::move(node));
 }
 

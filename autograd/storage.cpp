@@ -12,6 +12,8 @@
 
 namespace xgrad::detail {
 
+std::atomic<std::uint64_t> in_place_changes{0};
+
 namespace {
 
 // Below this size malloc's own free lists serve a buffer well; above it, it may be an mmap, or

@@ -38,9 +38,14 @@ std::shared_ptr<detail::TensorImpl> make_impl(xt::xarray<T>&& values, bool requi
   return impl;
 }
 
-const detail::TensorImpl& checked(const std::shared_ptr<detail::TensorImpl>& impl,
-                                  const char* what) {
-  if (!impl) throw std::runtime_error(std::string(what) + ": tensor is undefined");
+[[noreturn]] __attribute__((noinline, cold)) void throw_undefined(const char* what) {
+  throw std::runtime_error(std::string(what) + ": tensor is undefined");
+}
+
+// On every accessor's path, so small enough to inline once the throw is out of line.
+inline const detail::TensorImpl& checked(const std::shared_ptr<detail::TensorImpl>& impl,
+                                         const char* what) {
+  if (__builtin_expect(!impl, 0)) throw_undefined(what);
   return *impl;
 }
 

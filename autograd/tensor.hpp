@@ -2,6 +2,7 @@
 // operations applied to it and carry a gradient, as PyTorch's torch::Tensor does.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
@@ -36,10 +37,16 @@ struct Storage : std::variant<xt::xarray<float>, xt::xarray<double>, xt::xarray<
   const char* modified_by = nullptr;
 };
 
+/// How many in-place changes of any tensor's values this process has made. A node reads it when
+/// it saves its inputs' versions, and its backward checks them one by one only if it moved on
+/// since: most backward passes follow their forward with no in-place change in between.
+extern std::atomic<std::uint64_t> in_place_changes;
+
 /// Marks an in-place change of `storage`'s values by `op` (a string literal).
 inline void bump_version(Storage& storage, const char* op) {
   ++storage.version;
   storage.modified_by = op;
+  in_place_changes.fetch_add(1, std::memory_order_relaxed);
 }
 
 struct TensorImpl {

@@ -34,7 +34,7 @@ inline float pow2(std::int32_t n) {
 /// e^x for float32: x = n ln 2 + r with |r| <= ln 2 / 2 (ln 2 in two parts, so r is exact), e^r by
 /// a degree-7 polynomial, then scaled by 2^n in two steps so that results near the overflow and in
 /// the subnormal range come out right. Overflows to inf above 88.72, underflows to 0 below -103.97.
-inline float exp_value(float x) {
+inline __attribute__((always_inline)) float exp_value(float x) {
   // Written so that NaN lands on -104 too: n below must be a number, as converting NaN to an
   // integer is undefined behaviour (the sanitizer's float-cast-overflow); the result is NaN again.
   const float clamped = x >= -104.0f ? (x > 89.0f ? 89.0f : x) : -104.0f;

@@ -93,6 +93,14 @@ Tensor& add_(Tensor& self, const Tensor& other, double alpha) {
       return alpha == 1.0 ? add(old, other) : add(old, mul(other, alpha));
     });
   }
+  detail::add_into(self, other, alpha);
+  detail::bump_version(*self.impl()->storage, "add_");
+  return self;
+}
+
+namespace detail {
+
+void add_into(Tensor& self, const Tensor& other, double alpha) {
   // The fast path of gradient accumulation and optimizer updates: straight into self's buffer.
   const ShapeRef shape = self.sizes();
   const ShapeRef other_shape = other.sizes();
@@ -115,9 +123,9 @@ Tensor& add_(Tensor& self, const Tensor& other, double alpha) {
         shape, kernels::contiguous_strides(shape), kernels::broadcast_strides(other_shape, shape),
         [&](std::size_t, std::size_t i, std::size_t j) { dst[i] += scale * src[j]; });
   });
-  detail::bump_version(*self.impl()->storage, "add_");
-  return self;
 }
+
+}  // namespace detail
 
 Tensor& sub_(Tensor& self, const Tensor& other, double alpha) {
   kernels::check_same_dtype("sub_", self, other);

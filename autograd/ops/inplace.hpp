@@ -32,4 +32,11 @@ Tensor& copy_(Tensor& self, const Tensor& src);
 /// `value` wherever the bool mask (broadcast to self's shape) is true.
 Tensor& masked_fill_(Tensor& self, const Tensor& mask, double value);
 
+namespace detail {
+/// add_'s loop without its checks and without a version bump, for a buffer no one else can see
+/// (the engine's gradient sums): self += alpha * other, other of the same dtype, broadcast into
+/// self's shape.
+void add_into(Tensor& self, const Tensor& other, double alpha = 1.0);
+}  // namespace detail
+
 }  // namespace xgrad
