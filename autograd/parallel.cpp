@@ -49,13 +49,18 @@ class Pool {
       grain_ = grain;
       pieces_ = pieces;
       next_.store(0);
-      busy_ = workers_.size();
+      active_ = true;
       ++generation_;
     }
     wake_.notify_all();
     work();
+    // Wait for the workers that joined this call (they may be running pieces), not for those
+    // still waking up: when the calling thread ran every piece itself before a worker was
+    // scheduled, the call ends now instead of a wake-up latency later (seed_mlp at 2 threads
+    // spent more time waiting so than its elementwise kernels take).
     std::unique_lock<std::mutex> lock(mutex_);
     done_.wait(lock, [this] { return busy_ == 0; });
+    active_ = false;
     body_ = nullptr;
     if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
     return true;
@@ -85,6 +90,8 @@ class Pool {
         wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
         if (stop_) return;
         seen = generation_;
+        if (!active_) continue;  // woke after that call ended: nothing to join
+        ++busy_;
       }
       work();
       std::lock_guard<std::mutex> lock(mutex_);
@@ -131,7 +138,8 @@ class Pool {
   pid_t owner_ = getpid();
   bool stop_ = false;
   std::uint64_t generation_ = 0;  // one per call
-  std::size_t busy_ = 0;          // workers still on this call
+  bool active_ = false;           // a call is running: a worker that wakes joins it
+  std::size_t busy_ = 0;          // workers that joined this call and are still on it
   std::exception_ptr error_;
   // The call: set under mutex_ before workers wake, read by them after.
   const Body* body_ = nullptr;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 
@@ -16,6 +17,13 @@ namespace xgrad {
 
 namespace {
 std::atomic<int> thread_cap{0};  // 0: never set
+
+// The SmallProductScopes alive on any thread. OpenBLAS's thread count is one process-wide
+// number: it goes to 1 when the first scope opens and back to the cap when the last one closes,
+// so that a thread's small product never starts on 2 threads because another thread's scope just
+// ended (which gave different bits, seen as a flaky thread test under load).
+std::mutex small_products_mutex;
+int small_products_open = 0;  // guarded by small_products_mutex
 }  // namespace
 
 void set_num_threads(int n) {
@@ -23,8 +31,10 @@ void set_num_threads(int n) {
     throw std::invalid_argument("set_num_threads: need at least 1 thread, got " +
                                 std::to_string(n));
   }
+  std::lock_guard<std::mutex> lock(small_products_mutex);
   thread_cap = n;
-  if (openblas_set_num_threads) openblas_set_num_threads(n);
+  // With small products running, the last of them hands OpenBLAS the new cap.
+  if (openblas_set_num_threads && small_products_open == 0) openblas_set_num_threads(n);
 }
 
 int get_num_threads() {
@@ -44,13 +54,16 @@ SmallProductScope::SmallProductScope(std::size_t m, std::size_t n, std::size_t k
       static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
   if (multiply_adds < kBlasParallelMinMultiplyAdds && openblas_set_num_threads &&
       get_num_threads() > 1) {
-    openblas_set_num_threads(1);
+    std::lock_guard<std::mutex> lock(small_products_mutex);
+    if (small_products_open++ == 0) openblas_set_num_threads(1);
     serial_ = true;
   }
 }
 
 SmallProductScope::~SmallProductScope() {
-  if (serial_) openblas_set_num_threads(get_num_threads());
+  if (!serial_) return;
+  std::lock_guard<std::mutex> lock(small_products_mutex);
+  if (--small_products_open == 0) openblas_set_num_threads(get_num_threads());
 }
 
 }  // namespace detail

@@ -29,10 +29,11 @@ namespace detail {
 constexpr double kBlasParallelMinMultiplyAdds = 32.0 * 1024 * 1024;
 
 /// While alive, OpenBLAS runs on one thread if the product m x k x n is below
-/// kBlasParallelMinMultiplyAdds and the cap is above 1; the destructor gives OpenBLAS the cap back.
-/// Costs two stores into OpenBLAS's thread count (no lock, no thread started or stopped). The
-/// count is process-wide: a large product that another thread starts at the same moment may run
-/// on one thread (slower, and in OpenBLAS's 1-thread bits rather than its 2-thread ones).
+/// kBlasParallelMinMultiplyAdds and the cap is above 1; when the last such scope on any thread
+/// ends, OpenBLAS gets the cap back. Costs an uncontended lock and two stores into OpenBLAS's
+/// thread count (no thread started or stopped). The count is process-wide: a large product that
+/// another thread starts meanwhile may run on one thread (slower, and in OpenBLAS's 1-thread bits
+/// rather than its 2-thread ones).
 class SmallProductScope {
  public:
   SmallProductScope(std::size_t m, std::size_t n, std::size_t k);

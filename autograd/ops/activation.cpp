@@ -51,7 +51,8 @@ Tensor softmax_values(const Tensor& x, const AxisView& v, bool log) {
         for (std::size_t k = 0; k < v.n; ++k) top = std::max(top, in[base + k * v.inner]);
         if (!std::isfinite(top)) top = 0;  // all -inf (or inf/NaN): let the arithmetic say so
         T total = 0;
-        for (std::size_t k = 0; k < v.n; ++k) total += std::exp(in[base + k * v.inner] - top);
+        for (std::size_t k = 0; k < v.n; ++k)
+          total += kernels::exp_value(in[base + k * v.inner] - top);
         if (log) {
           const T log_total = std::log(total);
           for (std::size_t k = 0; k < v.n; ++k) {
@@ -59,7 +60,7 @@ Tensor softmax_values(const Tensor& x, const AxisView& v, bool log) {
           }
         } else {
           for (std::size_t k = 0; k < v.n; ++k) {
-            out[base + k * v.inner] = std::exp(in[base + k * v.inner] - top) / total;
+            out[base + k * v.inner] = kernels::exp_value(in[base + k * v.inner] - top) / total;
           }
         }
       }

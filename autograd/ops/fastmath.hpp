@@ -65,7 +65,7 @@ inline double exp_value(double x) {
 /// log(1 + x) for float32, accurate for tiny x: u = 1 + x (rounded) is split as m 2^k with m in
 /// [sqrt(1/2), sqrt(2)), log m by Cephes' polynomial in f = m - 1, plus k ln 2 (in two parts), plus
 /// (x - (u - 1)) / u, the part of x that rounding 1 + x lost. -1 gives -inf, below -1 NaN.
-inline float log1p_value(float x) {
+inline __attribute__((always_inline)) float log1p_value(float x) {
   const float u = 1.0f + x;
   const std::uint32_t bits = float_bits::float_to_bits(u);
   std::int32_t k = static_cast<std::int32_t>((bits >> 23) & 0xff) - 126;

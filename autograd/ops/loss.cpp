@@ -111,6 +111,37 @@ Tensor target_distribution(const Tensor& logits, const std::vector<std::int64_t>
   });
 }
 
+// For logits z (rows, classes): e = exp(z - m) with m each row's maximum (0 where it is not
+// finite, so that a row with inf or NaN comes out NaN, as the arithmetic says), m, and each row's
+// total of e. The exponentials go in one flat loop over all the values, which vectorises; a loop
+// per row over a handful of classes (the notebook's 4) would not.
+template <class T>
+void shifted_exps(const T* z, std::size_t rows, std::size_t classes, T* e, T* top, T* total) {
+  for (std::size_t i = 0; i < rows; ++i) {
+    const T* row = z + i * classes;
+    T m = -std::numeric_limits<T>::infinity();
+    for (std::size_t k = 0; k < classes; ++k) m = std::max(m, row[k]);
+    if (!std::isfinite(m)) m = 0;
+    top[i] = m;
+    for (std::size_t k = 0; k < classes; ++k) e[i * classes + k] = row[k] - m;
+  }
+  for (std::size_t j = 0, n = rows * classes; j < n; ++j) e[j] = kernels::exp_value(e[j]);
+  for (std::size_t i = 0; i < rows; ++i) {
+    T sum = 0;
+    for (std::size_t k = 0; k < classes; ++k) sum += e[i * classes + k];
+    total[i] = sum;
+  }
+}
+
+// log(t) for a row total t >= 1 (the row maximum contributes e^0): for float32 as log1p(t - 1),
+// whose polynomial vectorises (t - 1 is exact for t below 2^24), within 2 ulp of logf.
+inline float log_total(float t) {
+  return kernels::log1p_value(t - 1.0f);
+}
+inline double log_total(double t) {
+  return std::log(t);
+}
+
 // (softmax(z_i) - q_i) scale for every row of logits (N, C) in one pass: softmax as softmax()
 // computes it, q as target_distribution() builds it, so the values are those of the tensor ops.
 Tensor softmax_minus_target(const Tensor& logits, const std::vector<std::int64_t>& target, double e,
@@ -123,20 +154,20 @@ Tensor softmax_minus_target(const Tensor& logits, const std::vector<std::int64_t
     const T off = static_cast<T>(e / static_cast<double>(classes));
     const T on = static_cast<T>(1 - e);
     const T c = static_cast<T>(scale);
-    for (std::size_t i = 0; i < s[0]; ++i) {
-      const T* row = kernels::values<T>(logits) + i * classes;
-      T* out = kernels::values<T>(dz) + i * classes;
-      T top = -std::numeric_limits<T>::infinity();
-      for (std::size_t k = 0; k < classes; ++k) top = std::max(top, row[k]);
-      if (!std::isfinite(top)) top = 0;
-      T total = 0;
-      for (std::size_t k = 0; k < classes; ++k) {
-        out[k] = std::exp(row[k] - top);
-        total += out[k];
-      }
+    const std::size_t rows = s[0];
+    Tensor top = kernels::empty<T>(Shape{rows});
+    Tensor total = kernels::empty<T>(Shape{rows});
+    T* out = kernels::values<T>(dz);
+    shifted_exps(kernels::values<T>(logits), rows, classes, out, kernels::values<T>(top),
+                 kernels::values<T>(total));
+    const T* totals = kernels::values<T>(total);
+    for (std::size_t i = 0; i < rows; ++i) {
+      // (p_k - q_k) c with p_k = e_k / total, rounded as the tensor ops round it
+      T* row = out + i * classes;
+      const T total_i = totals[i];
       for (std::size_t k = 0; k < classes; ++k) {
         const T q = static_cast<std::int64_t>(k) == target[i] ? off + on : off;
-        out[k] = (out[k] / total - q) * c;
+        row[k] = (row[k] / total_i - q) * c;
       }
     }
     return dz;
@@ -313,27 +344,40 @@ Tensor cross_entropy(const Tensor& logits, const std::vector<std::int64_t>& targ
     }
   }
   // Row i: logsumexp(z_i) - sum_c q_c z_ic with q = (1 - e) onehot(t_i) + e / C; the row maximum
-  // m is taken out first: log(sum_c e^(z_c - m)) - (1 - e)(z_t - m) - e mean_c(z_c - m).
-  auto row_loss = [&target, classes, e](const auto* z, std::size_t i) {
+  // m is taken out first: log(sum_c e^(z_c - m)) - (1 - e)(z_t - m) - e mean_c(z_c - m). The
+  // exponentials and logarithms of all rows first, each in one vectorised loop; then
+  // row_loss(i) is a few operations.
+  auto row_losses = [&](auto tag) {
+    using T = decltype(tag);
+    struct Rows {
+      Tensor exps, top, log_total;  // log_total[i] = log(sum_c e^(z_ic - m_i))
+    } r{kernels::empty<T>(Shape{rows * classes}), kernels::empty<T>(Shape{rows}),
+        kernels::empty<T>(Shape{rows})};
+    T* logs = kernels::values<T>(r.log_total);
+    shifted_exps(kernels::values<T>(logits), rows, classes, kernels::values<T>(r.exps),
+                 kernels::values<T>(r.top), logs);
+    for (std::size_t i = 0; i < rows; ++i) logs[i] = log_total(logs[i]);
+    return r;
+  };
+  auto row_loss = [&target, classes, e](const auto* z, const auto* top, const auto* logs,
+                                        std::size_t i) {
     using T = std::remove_const_t<std::remove_pointer_t<decltype(z)>>;
     const T* row = z + i * classes;
-    T top = row[0];
-    for (std::size_t c = 1; c < classes; ++c) top = std::max(top, row[c]);
-    T total = 0, centred_sum = 0;
-    for (std::size_t c = 0; c < classes; ++c) {
-      total += std::exp(row[c] - top);
-      centred_sum += row[c] - top;
-    }
-    if (e == 0) return std::log(total) - (row[target[i]] - top);  // exact to an ulp at any scale
-    return std::log(total) - static_cast<T>(1 - e) * (row[target[i]] - top) -
+    const T m = top[i];
+    if (e == 0) return logs[i] - (row[target[i]] - m);  // exact to an ulp at any scale
+    T centred_sum = 0;
+    for (std::size_t c = 0; c < classes; ++c) centred_sum += row[c] - m;
+    return logs[i] - static_cast<T>(1 - e) * (row[target[i]] - m) -
            static_cast<T>(e) * centred_sum / static_cast<T>(classes);
   };
   if (reduction == Reduction::none) {
     Tensor terms = dispatch(logits.dtype(), [&](auto tag) {
       using T = decltype(tag);
+      const auto r = row_losses(tag);
       Tensor out = kernels::empty<T>(Shape{rows});
       for (std::size_t i = 0; i < rows; ++i) {
-        kernels::values<T>(out)[i] = row_loss(kernels::values<T>(logits), i);
+        kernels::values<T>(out)[i] = row_loss(kernels::values<T>(logits), kernels::values<T>(r.top),
+                                              kernels::values<T>(r.log_total), i);
       }
       return out;
     });
@@ -348,8 +392,11 @@ Tensor cross_entropy(const Tensor& logits, const std::vector<std::int64_t>& targ
   const double n = divisor("cross_entropy", Shape{rows}, reduction);
   Tensor y = dispatch(logits.dtype(), [&](auto tag) {
     using T = decltype(tag);
+    const auto r = row_losses(tag);
     const T* z = kernels::values<T>(logits);
-    return reduced_loss<T>(rows, n, [&](std::size_t i) { return row_loss(z, i); });
+    const T* top = kernels::values<T>(r.top);
+    const T* logs = kernels::values<T>(r.log_total);
+    return reduced_loss<T>(rows, n, [&](std::size_t i) { return row_loss(z, top, logs, i); });
   });
   return record("cross_entropy", y, {logits}, [logits, target, e, n](const Tensor& dy) {
     // d/dz_i = (softmax(z_i) - q_i) dy / n, q the (smoothed) target distribution: a constant

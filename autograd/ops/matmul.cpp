@@ -165,13 +165,15 @@ Tensor affine(const char* op, const Tensor& input, const Tensor& a, const Tensor
     const T* src = kernels::values<T>(input);
     const bool row = si.size() > 0 && si[si.size() - 1] == p.n && input.numel() == p.n;
     if (row) {  // a bias (n,) or (1, n): copied to every row
-      kernels::for_each_range(p.m * p.n, [&](std::size_t begin, std::size_t end) {
-        for (std::size_t i = begin; i < end;) {  // the rest of row i / n, or up to `end`
-          const std::size_t j = i % p.n, count = std::min(p.n - j, end - i);
-          std::copy(src + j, src + j + count, dst + i);
-          i += count;
-        }
-      });
+      // Row 0, then the rows filled so far copied after themselves (1, 2, 4, ... rows): a few
+      // large copies, where one copy a row is a library call per row (a 10,000-row batch through
+      // a layer of 4 units: 10,000 calls of 16 bytes).
+      if (p.m > 0) std::copy(src, src + p.n, dst);
+      for (std::size_t filled = 1; filled < p.m;) {
+        const std::size_t count = std::min(filled, p.m - filled);
+        std::copy(dst, dst + count * p.n, dst + filled * p.n);
+        filled += count;
+      }
     } else {
       kernels::strided_loop(out_shape, kernels::contiguous_strides(out_shape),
                             kernels::broadcast_strides(si, out_shape),

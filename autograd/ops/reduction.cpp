@@ -66,9 +66,24 @@ Tensor reduce_values(const Tensor& x, const ReducedShapes& s, double init, Fold 
       for (std::size_t i = 0, n = x.numel(); i < n; ++i) fold(acc[0], in[i]);
     } else if (n_out > 0 && reduces_leading_axes(s)) {
       // Rows of n_out values folded into one row, in order: a vectorisable loop (a bias gradient).
-      for (std::size_t row = 0, rows = x.numel() / n_out; row < rows; ++row) {
-        const T* src = in + row * n_out;
-        for (std::size_t j = 0; j < n_out; ++j) fold(acc[j], src[j]);
+      // A narrow row is folded in a local copy, which the compiler keeps in registers: folded in
+      // place, every row would store acc and load it back (acc might alias in), a chain of
+      // store-to-load latencies (the bias gradients of a 10,000-row batch: 11% of seed_mlp).
+      constexpr std::size_t kLocal = 32;
+      const std::size_t rows = x.numel() / n_out;
+      if (n_out <= kLocal) {
+        T local[kLocal];
+        std::copy(acc, acc + n_out, local);
+        for (std::size_t row = 0; row < rows; ++row) {
+          const T* src = in + row * n_out;
+          for (std::size_t j = 0; j < n_out; ++j) fold(local[j], src[j]);
+        }
+        std::copy(local, local + n_out, acc);
+      } else {
+        for (std::size_t row = 0; row < rows; ++row) {
+          const T* src = in + row * n_out;
+          for (std::size_t j = 0; j < n_out; ++j) fold(acc[j], src[j]);
+        }
       }
     } else {
       kernels::strided_loop(
