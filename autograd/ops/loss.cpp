@@ -350,11 +350,11 @@ Tensor cross_entropy(const Tensor& logits, const std::vector<std::int64_t>& targ
   auto row_losses = [&](auto tag) {
     using T = decltype(tag);
     struct Rows {
-      Tensor exps, top, log_total;  // log_total[i] = log(sum_c e^(z_ic - m_i))
-    } r{kernels::empty<T>(Shape{rows * classes}), kernels::empty<T>(Shape{rows}),
-        kernels::empty<T>(Shape{rows})};
+      Tensor top, log_total;  // log_total[i] = log(sum_c e^(z_ic - m_i))
+    } r{kernels::empty<T>(Shape{rows}), kernels::empty<T>(Shape{rows})};
     T* logs = kernels::values<T>(r.log_total);
-    shifted_exps(kernels::values<T>(logits), rows, classes, kernels::values<T>(r.exps),
+    Tensor exps = kernels::empty<T>(Shape{rows * classes});  // only their row totals outlive this
+    shifted_exps(kernels::values<T>(logits), rows, classes, kernels::values<T>(exps),
                  kernels::values<T>(r.top), logs);
     for (std::size_t i = 0; i < rows; ++i) logs[i] = log_total(logs[i]);
     return r;
