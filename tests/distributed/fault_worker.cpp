@@ -23,6 +23,17 @@
 
 using namespace xgrad;
 
+namespace {
+
+// A whole line in one write: the ranks share the log, and a line written piece by piece by two
+// ranks at once interleaves ("rank rank 0: ... 1: ..."), which the fault test then cannot read.
+void say(int fd, const std::string& line) {
+  const std::string text = line + "\n";
+  [[maybe_unused]] const ssize_t written = ::write(fd, text.data(), text.size());
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   distributed::Environment environment(argc, argv);
   if (argc != 4) {
@@ -56,7 +67,8 @@ int main(int argc, char** argv) {
     Generator data(100 + rank);
     for (long step = first_step; step < first_step + 10; ++step) {
       if (mode == "kill" && step == 5 && rank == group.world_size() - 1) {
-        std::cerr << "rank " << rank << ": killing myself before step " << step << std::endl;
+        say(2, "rank " + std::to_string(rank) + ": killing myself before step " +
+                   std::to_string(step));
         ::raise(SIGKILL);
       }
       const Tensor x = randn({8, 4}, data, float64);
@@ -76,18 +88,19 @@ int main(int argc, char** argv) {
     group.all_reduce(sum, distributed::ReduceOp::max);
     group.all_reduce(low, distributed::ReduceOp::min);
     if (sum.item() != low.item()) {
-      std::cerr << "rank " << rank << ": replicas differ\n";
+      say(2, "rank " + std::to_string(rank) + ": replicas differ");
       return 2;
     }
-    std::cout << "rank " << rank << ": "
-              << (mode == "resume" ? "resumed from step " : "trained from step ") << first_step
-              << " to " << first_step + 9 << ", replicas agree" << std::endl;
+    say(1, "rank " + std::to_string(rank) + ": " +
+               (mode == "resume" ? "resumed from step " : "trained from step ") +
+               std::to_string(first_step) + " to " + std::to_string(first_step + 9) +
+               ", replicas agree");
     return 0;
   } catch (const distributed::CollectiveError& e) {
-    std::cerr << "rank " << rank << ": " << e.what() << std::endl;
+    say(2, "rank " + std::to_string(rank) + ": " + e.what());
     return 3;
   } catch (const std::exception& e) {
-    std::cerr << "rank " << rank << ": error: " << e.what() << std::endl;
+    say(2, "rank " + std::to_string(rank) + ": error: " + e.what());
     return 2;
   }
 }
