@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <stdexcept>
 #include <thread>
@@ -103,16 +104,21 @@ TEST_CASE("parallel_for runs each piece once, cut the same way on any number of 
 
 TEST_CASE("parallel_for uses more than one thread when the cap allows it", "[threads][parallel]") {
   ThreadCap cap(2);
-  // Each piece waits (bounded) until two pieces are running at once.
-  std::atomic<int> running{0}, most{0};
+  // Each piece waits (up to 30 s) until the other is running too. The overlap is recorded by the
+  // piece that arrives second, in one atomic step: a running maximum written with load-then-store
+  // could lose the second piece's write to the first's, which ThreadSanitizer's scheduling made
+  // happen. The wait sleeps rather than spins, so that the worker gets the core.
+  std::atomic<int> running{0};
+  std::atomic<bool> overlapped{false};
   parallel_for(0, 2, 1, [&](std::size_t, std::size_t) {
-    const int now = ++running;
-    most = std::max(most.load(), now);
-    for (int spin = 0; spin < 2000000 && running.load() < 2; ++spin) std::this_thread::yield();
-    most = std::max(most.load(), running.load());
+    if (++running == 2) overlapped = true;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!overlapped.load() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::microseconds(100));
+    }
     --running;
   });
-  CHECK(most.load() == 2);
+  CHECK(overlapped.load());
 }
 
 TEST_CASE("parallel_for rethrows a body's exception and stays usable", "[threads][parallel]") {
