@@ -2,6 +2,7 @@
 #pragma once
 
 #include "autograd/anomaly.hpp"
+#include "autograd/capture.hpp"
 #include "autograd/dot.hpp"
 #include "autograd/engine.hpp"
 #include "autograd/factory.hpp"

@@ -1,6 +1,7 @@
 // The reverse-mode engine: a topological walk on an explicit stack, gradient accumulation per node,
 // and release of saved values as the walk goes.
 #include "autograd/engine.hpp"
+#include "autograd/tape.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -290,7 +291,7 @@ BackwardStep* product_step(const Tensor& param, double& alpha, double& beta) {
   const auto& impl = param.impl();
   // A hooked leaf's gradient must exist for its hook to see.
   if (!impl->backward_step || impl->post_accumulate_grad_hook || impl->grad_fn || impl->grad ||
-      impl->storage.use_count() != 1) {
+      impl->storage.use_count() != 1 + tape_references(*impl->storage)) {
     return nullptr;
   }
   const std::shared_ptr<Node> accumulator = impl->grad_accumulator.lock();
@@ -308,7 +309,9 @@ BackwardStep* product_step(const Tensor& param, double& alpha, double& beta) {
     return nullptr;
   }
   if (!impl->backward_step->scaled_sum(alpha, beta)) return nullptr;
-  detail::bump_version(*impl->storage, "step");  // the caller writes the step into param
+  // The caller writes the step into param; in a capture, it records that product first, then
+  // marks the change itself.
+  if (!active_tape) detail::bump_version(*impl->storage, "step");
   return impl->backward_step.get();
 }
 

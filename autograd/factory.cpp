@@ -1,6 +1,7 @@
 // Tensor factories. Random values are drawn in float64 and rounded once to the tensor's dtype.
 #include "autograd/factory.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -32,6 +33,22 @@ Tensor make(const char* op, const Shape& shape, Dtype dtype, bool requires_grad,
   });
 }
 
+// make() of one value everywhere. In a capture it is recorded as a fill: a tensor made during the
+// step may be written in place later in it (a gradient buffer accumulating), so replay refills it.
+Tensor constant(const char* op, const Shape& shape, double value, Dtype dtype, bool requires_grad) {
+  Tensor t = make(op, shape, dtype, requires_grad, [value](std::size_t) { return value; });
+  if (detail::active_tape) {
+    dispatch_any(dtype, [&](auto tag) {
+      using T = decltype(tag);
+      const T v = kernels::convert_value<T>(op, value);
+      detail::record_kernel(op, {}, {&t}, [v, n = t.numel(), storage = t.impl()->storage.get()] {
+        std::fill_n(detail::replay_values<T>(*storage, n), n, v);
+      });
+    });
+  }
+  return t;
+}
+
 void check_random_dtype(const char* op, Dtype dtype) {
   if (!is_floating_point(dtype)) {
     throw std::invalid_argument(std::string(op) + ": draws floating-point values; " +
@@ -53,13 +70,13 @@ Tensor from_values(const std::vector<T>& values, const Shape& shape, Dtype dtype
 }  // namespace
 
 Tensor full(const Shape& shape, double value, Dtype dtype, bool requires_grad) {
-  return make("full", shape, dtype, requires_grad, [value](std::size_t) { return value; });
+  return constant("full", shape, value, dtype, requires_grad);
 }
 Tensor zeros(const Shape& shape, Dtype dtype, bool requires_grad) {
-  return make("zeros", shape, dtype, requires_grad, [](std::size_t) { return 0.0; });
+  return constant("zeros", shape, 0.0, dtype, requires_grad);
 }
 Tensor ones(const Shape& shape, Dtype dtype, bool requires_grad) {
-  return make("ones", shape, dtype, requires_grad, [](std::size_t) { return 1.0; });
+  return constant("ones", shape, 1.0, dtype, requires_grad);
 }
 Tensor zeros_like(const Tensor& like) {
   return zeros(like.shape(), like.dtype());

@@ -1,5 +1,6 @@
 // Internal: Storage allocation, and the per-thread bins of recycled value buffers.
 #include "autograd/storage.hpp"
+#include "autograd/tape.hpp"
 
 #include <type_traits>
 #include <utility>
@@ -156,15 +157,22 @@ struct StorageAllocator {
   }
 };
 
+// Storage allocated while a capture runs is noted, so that the capture can tell values a recorded
+// kernel computed from values something else did.
+std::shared_ptr<Storage> born(std::shared_ptr<Storage> storage) {
+  if (active_tape) note_birth(storage);
+  return storage;
+}
+
 }  // namespace
 
 template <class T>
 std::shared_ptr<Storage> make_storage(xt::xarray<T>&& values) {
-  return std::allocate_shared<Storage>(StorageAllocator<Storage>(), std::move(values));
+  return born(std::allocate_shared<Storage>(StorageAllocator<Storage>(), std::move(values)));
 }
 
 template <class T>
-std::shared_ptr<Storage> make_storage(ShapeRef shape) {
+std::shared_ptr<Storage> allocate_storage(ShapeRef shape) {
   typename xt::xarray<T>::shape_type extents(shape.begin(), shape.end());
   Buffer<T> buffer;
   if constexpr (!kRecycled<T>) {
@@ -179,6 +187,11 @@ std::shared_ptr<Storage> make_storage(ShapeRef shape) {
   }
   return std::allocate_shared<Storage>(StorageAllocator<Storage>(),
                                        std::in_place_type<xt::xarray<T>>, extents);
+}
+
+template <class T>
+std::shared_ptr<Storage> make_storage(ShapeRef shape) {
+  return born(allocate_storage<T>(shape));
 }
 
 template std::shared_ptr<Storage> make_storage<float>(xt::xarray<float>&& values);

@@ -130,12 +130,19 @@ T Tensor::item() const {
     throw std::invalid_argument("item: tensor of shape " + format_shape(shape()) + " has " +
                                 std::to_string(numel()) + " elements, not 1");
   }
+  if (detail::active_tape) {
+    detail::capture_unsupported("item(), a read of a value on the host (read it after replay()),");
+  }
   return std::visit([](const auto& a) { return kernels::convert_value<T>("item", a.data()[0]); },
                     static_cast<const detail::Storage::variant&>(*impl_->storage));
 }
 
 template <class T>
 std::vector<T> Tensor::to_vector() const {
+  if (detail::active_tape) {
+    detail::capture_unsupported(
+        "to_vector(), a read of values on the host (read them after replay()),");
+  }
   return std::visit(
       [](const auto& a) {
         std::vector<T> out(a.size());
@@ -200,6 +207,16 @@ void Tensor::zero_grad() {
   // Reuse the buffer unless autograd or another tensor still reads these values.
   if (!grad->grad_fn && grad->storage.use_count() == 1) {
     std::visit([](auto& a) { a.fill(0); }, *grad->storage);
+    if (detail::active_tape) {  // a step captured with zero_grad zeroes the gradient on replay
+      const Tensor g(grad);
+      dispatch_any(g.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        detail::record_kernel("zero_grad", {}, {&g},
+                              [n = g.numel(), storage = grad->storage.get()] {
+                                std::fill_n(detail::replay_values<T>(*storage, n), n, T(0));
+                              });
+      });
+    }
   } else {
     impl_->grad = zeros(shape(), dtype()).impl_;
   }

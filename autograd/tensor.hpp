@@ -35,7 +35,18 @@ struct Storage : std::variant<xt::xarray<float>, xt::xarray<double>, xt::xarray<
   using variant::variant;
   std::uint32_t version = 0;
   const char* modified_by = nullptr;
+  // For CapturedGraph (capture.hpp): the capture running when these values were allocated, and
+  // the last capture in which a recorded kernel wrote them (0: none).
+  std::uint32_t born_in_capture = 0;
+  std::uint32_t written_in_capture = 0;
 };
+
+struct Tape;
+/// The capture running on this thread (CapturedGraph::capture), or null: almost always null.
+extern thread_local Tape* active_tape;
+/// Called by bump_version while a capture runs: an in-place change that no recorded kernel made
+/// (so a replay would not repeat it) makes the capture fail.
+void note_in_place_change(Storage& storage, const char* op);
 
 /// How many in-place changes of any tensor's values this process has made. A node reads it when
 /// it saves its inputs' versions, and its backward checks them one by one only if it moved on
@@ -47,6 +58,7 @@ inline void bump_version(Storage& storage, const char* op) {
   ++storage.version;
   storage.modified_by = op;
   in_place_changes.fetch_add(1, std::memory_order_relaxed);
+  if (active_tape) note_in_place_change(storage, op);
 }
 
 struct TensorImpl {

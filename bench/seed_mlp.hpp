@@ -73,6 +73,16 @@ Result seed_mlp(const Config& config) {
   auto train = [&](std::shared_ptr<xgrad::nn::Sequential> model) {
     xgrad::optim::SGD sgd(model->parameters(), kSeedLr);
     if (config.fused_step) sgd.fuse_into_backward();
+    if (config.graph) {  // full batch: every step is the same, replayed as captured
+      const Tensor y = xgrad::from_vector(set.y, {kSeedRows}, xgrad::int64);
+      xgrad::CapturedGraph graph = xgrad::CapturedGraph::capture([&] {
+        clear_grads(sgd.params());
+        xgrad::cross_entropy(model->forward(set.x), y).backward();
+        sgd.step();
+      });
+      for (std::size_t s = 1; s < kSeedSteps; ++s) graph.replay();
+      return model;
+    }
     for (std::size_t s = 0; s < kSeedSteps; ++s) {
       clear_grads(sgd.params());
       xgrad::cross_entropy(model->forward(set.x), set.y).backward();

@@ -182,6 +182,9 @@ struct Config {
   std::size_t reps;
   bool smoke;
   bool fused_step;  // the MLPs' SGD step inside backward (optim::SGD::fuse_into_backward)
+  // op_overhead and the MLPs' steps captured once and replayed (CapturedGraph): the capture runs
+  // the first pass or step, inside the clock, and replay() every later one.
+  bool graph;
 };
 
 Result op_overhead(const Config& config) {
@@ -192,13 +195,19 @@ Result op_overhead(const Config& config) {
   x.requires_grad_();
   auto body = [&](NoState) {
     Tensor loss;
-    for (std::size_t p = 0; p < passes; ++p) {
+    auto pass = [&] {
       x.set_grad(Tensor());
       Tensor h = x;
       for (std::size_t c = 0; c < kOpK / 5; ++c) h = xgrad::sigmoid(xgrad::tanh((h + x) * x) * 0.5);
       loss = h.sum();
       loss.backward();
+    };
+    if (config.graph) {
+      xgrad::CapturedGraph graph = xgrad::CapturedGraph::capture(pass);
+      for (std::size_t p = 1; p < passes; ++p) graph.replay();
+      return loss;
     }
+    for (std::size_t p = 0; p < passes; ++p) pass();
     return loss;
   };
   const Tensor loss = measure(
@@ -281,6 +290,30 @@ void sgd_step_on_rows(const Mlp& layers, xgrad::optim::SGD& sgd, const Classific
   sgd.step();
 }
 
+// `steps` SGD steps on the batches of `batch` rows starting at rows first_row(0), first_row(1), ...
+// with one captured step replayed: the batch is copied into the step's input tensors first.
+template <class FirstRow>
+void train_captured(const Mlp& layers, xgrad::optim::SGD& sgd, const Classification& set,
+                    std::size_t steps, std::size_t batch, FirstRow first_row) {
+  const std::size_t d = set.x.size(1);
+  Tensor x = xgrad::zeros({batch, d}, xgrad::float32), y = xgrad::zeros({batch}, xgrad::int64);
+  auto feed = [&](std::size_t begin) {
+    std::memcpy(x.data<float>().data(), set.x.data<float>().data() + begin * d,
+                batch * d * sizeof(float));
+    std::memcpy(y.data<std::int64_t>().data(), set.y.data() + begin, batch * sizeof(std::int64_t));
+  };
+  feed(first_row(0));
+  xgrad::CapturedGraph graph = xgrad::CapturedGraph::capture([&] {
+    clear_grads(sgd.params());
+    xgrad::cross_entropy(forward(layers, x), y).backward();
+    sgd.step();
+  });
+  for (std::size_t s = 1; s < steps; ++s) {
+    feed(first_row(s));
+    graph.replay();
+  }
+}
+
 // optim::SGD over the MLP's parameters, its step taken inside backward() unless config says after.
 std::unique_ptr<xgrad::optim::SGD> make_sgd(const Mlp& layers, double lr, bool fused) {
   auto sgd = std::make_unique<xgrad::optim::SGD>(parameters(layers), lr);
@@ -317,6 +350,11 @@ Result mlp_small(const Config& config) {
   // 100 epochs of the batches of rows [32k, 32k + 32), in order
   auto train = [&](Mlp& layers) {
     const auto sgd = make_sgd(layers, kSmallLr, config.fused_step);
+    if (config.graph) {
+      train_captured(layers, *sgd, set, kSmallEpochs * (n / kSmallBatch), kSmallBatch,
+                     [n](std::size_t s) { return s * kSmallBatch % n; });
+      return layers;
+    }
     for (std::size_t e = 0; e < kSmallEpochs; ++e) {
       for (std::size_t i = 0; i < n; i += kSmallBatch) {
         sgd_step_on_rows(layers, *sgd, set, i, i + kSmallBatch);
@@ -336,6 +374,11 @@ Result mlp_large(const Config& config) {
   // step s uses rows [256 (s mod 10), 256 (s mod 10) + 256)
   auto train = [&](Mlp& layers) {
     const auto sgd = make_sgd(layers, kLargeLr, config.fused_step);
+    if (config.graph) {
+      train_captured(layers, *sgd, set, kLargeSteps, kLargeBatch,
+                     [](std::size_t s) { return s % (kLargePool / kLargeBatch) * kLargeBatch; });
+      return layers;
+    }
     for (std::size_t s = 0; s < kLargeSteps; ++s) {
       const std::size_t begin = s % (kLargePool / kLargeBatch) * kLargeBatch;
       sgd_step_on_rows(layers, *sgd, set, begin, begin + kLargeBatch);
@@ -486,23 +529,29 @@ struct Options {
   int reps = 5;
   bool smoke = false;
   bool fused_step = true;
+  bool graph = false;
   std::string workload = "all";
 };
 
 void usage(std::FILE* out, const char* program) {
   std::fprintf(
       out,
-      "usage: %s [--threads N] [--workload NAME|all] [--reps R] [--step fused|after] [--smoke]\n"
+      "usage: %s [--threads N] [--workload NAME|all] [--reps R] [--step fused|after] [--graph]\n"
+      "          [--smoke]\n"
       "  workloads:",
       program);
   for (const auto& [name, run] : kWorkloads) std::fprintf(out, " %s", name.c_str());
-  std::fprintf(out,
-               "\n  defaults: --threads 1 --workload all --reps 5 --step fused\n"
-               "  --step: where the MLPs' SGD step is taken: inside backward\n"
-               "          (optim::SGD::fuse_into_backward; impl \"xgrad\") or after it, by\n"
-               "          step() from .grad() as the peers do (impl \"xgrad_step_after\")\n"
-               "  --smoke: run each workload once, untimed, and check its results against the\n"
-               "           reference values of WORKLOADS.md (exit status 1 if any is off)\n");
+  std::fprintf(
+      out,
+      "\n  defaults: --threads 1 --workload all --reps 5 --step fused\n"
+      "  --step: where the MLPs' SGD step is taken: inside backward\n"
+      "          (optim::SGD::fuse_into_backward; impl \"xgrad\") or after it, by\n"
+      "          step() from .grad() as the peers do (impl \"xgrad_step_after\")\n"
+      "  --graph: op_overhead, mlp_small, mlp_large and seed_mlp capture their first pass\n"
+      "           or step (CapturedGraph) and replay it for the rest (impl \"xgrad_graph\";\n"
+      "           the capture is inside the clock); the other workloads run as usual\n"
+      "  --smoke: run each workload once, untimed, and check its results against the\n"
+      "           reference values of WORKLOADS.md (exit status 1 if any is off)\n");
 }
 
 // A positive int, or an error naming the flag and the text.
@@ -522,6 +571,10 @@ Options parse(int argc, char** argv) {
     const std::string flag = argv[i];
     if (flag == "--smoke") {
       o.smoke = true;
+      continue;
+    }
+    if (flag == "--graph") {
+      o.graph = true;
       continue;
     }
     if (flag != "--threads" && flag != "--reps" && flag != "--workload" && flag != "--step") {
@@ -570,7 +623,7 @@ int main(int argc, char** argv) {
   xgrad::set_num_threads(options.threads);
 
   const Config config{options.smoke ? 0 : static_cast<std::size_t>(options.reps), options.smoke,
-                      options.fused_step};
+                      options.fused_step, options.graph};
   bool ok = true;
   for (const auto& [name, run] : kWorkloads) {
     if (options.workload != "all" && options.workload != name) continue;
@@ -579,8 +632,11 @@ int main(int argc, char** argv) {
       if (options.smoke) {
         ok = smoke_check(name, result) && ok;
       } else {
-        emit(options.fused_step ? "xgrad" : "xgrad_step_after", name.c_str(), options.threads,
-             result);
+        const char* impl = options.graph
+                               ? (options.fused_step ? "xgrad_graph" : "xgrad_graph_step_after")
+                           : options.fused_step ? "xgrad"
+                                                : "xgrad_step_after";
+        emit(impl, name.c_str(), options.threads, result);
       }
     } catch (const std::exception& e) {
       std::fprintf(stderr, "%s: %s: %s\n", argv[0], name.c_str(), e.what());

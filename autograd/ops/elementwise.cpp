@@ -20,7 +20,7 @@ namespace {
 // no graph, so a second derivative sees it as locally constant, which it is.
 template <class F>
 Tensor constant_mask(const Tensor& x, F f) {
-  return kernels::unary(x, [&](auto v) { return static_cast<decltype(v)>(f(v) ? 1 : 0); });
+  return kernels::unary(x, [f](auto v) { return static_cast<decltype(v)>(f(v) ? 1 : 0); });
 }
 
 // What a sum or difference needs of an input in backward: whether it wants a gradient, and its

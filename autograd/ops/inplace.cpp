@@ -110,18 +110,29 @@ void add_into(Tensor& self, const Tensor& other, double alpha) {
     const T* src = kernels::values<T>(other);
     const T scale = kernels::convert_value<T>("add_", alpha);
     if (shape == other_shape) {
-      kernels::for_each_range(self.numel(), [&](std::size_t begin, std::size_t end) {
-        if (alpha == 1.0) {
-          for (std::size_t i = begin; i < end; ++i) dst[i] += src[i];
-        } else {
-          for (std::size_t i = begin; i < end; ++i) dst[i] += scale * src[i];
-        }
-      });
+      auto run = [n = self.numel(), alpha, scale](const T*, const T* src, T* dst) {
+        kernels::for_each_range(n, [&](std::size_t begin, std::size_t end) {
+          if (alpha == 1.0) {
+            for (std::size_t i = begin; i < end; ++i) dst[i] += src[i];
+          } else {
+            for (std::size_t i = begin; i < end; ++i) dst[i] += scale * src[i];
+          }
+        });
+      };
+      run(dst, src, dst);
+      kernels::record_kernel<T, T, T>("add_", self, other, self, run);
       return;
     }
-    kernels::strided_loop(
-        shape, kernels::contiguous_strides(shape), kernels::broadcast_strides(other_shape, shape),
-        [&](std::size_t, std::size_t i, std::size_t j) { dst[i] += scale * src[j]; });
+    auto run = [scale, shape = Shape(shape.begin(), shape.end()),
+                strides = kernels::contiguous_strides(shape),
+                other_strides = kernels::broadcast_strides(other_shape, shape)](
+                   const T*, const T* src, T* dst) {
+      kernels::strided_loop(
+          shape, strides, other_strides,
+          [&](std::size_t, std::size_t i, std::size_t j) { dst[i] += scale * src[j]; });
+    };
+    run(dst, src, dst);
+    kernels::record_kernel<T, T, T>("add_", self, other, self, run);
   });
 }
 
@@ -201,7 +212,9 @@ Tensor& copy_(Tensor& self, const Tensor& src) {
   check_into("copy_", self, src);
   return in_place("copy_", self, src.requires_grad(), [&](const Tensor& old) {
     Tensor converted = src.to(old.dtype());
-    Tensor values = broadcast_to(converted, old.shape());
+    // broadcast_to only where needed: it takes floating-point tensors, and copy_ takes any dtype
+    Tensor values =
+        converted.sizes() == old.sizes() ? converted : broadcast_to(converted, old.shape());
     return record(
         "copy_", values.detach(), {old, converted},
         [shape = converted.sizes().inline_copy()](const Tensor& dy) {

@@ -15,6 +15,7 @@
 #include "autograd/ops/fastmath.hpp"
 #include "autograd/parallel.hpp"
 #include "autograd/shape.hpp"
+#include "autograd/tape.hpp"
 #include "autograd/tensor.hpp"
 
 namespace xgrad::kernels {
@@ -172,6 +173,33 @@ void strided_loop(ShapeRef shape, const Strides& stride_a, const Strides& stride
   }
 }
 
+/// While a capture runs (capture.hpp), records run(a's values, out's values), which the caller
+/// has just run, to run again on replay. A reads a, writes out; both tensors' values must stay
+/// alive and keep their sizes, which the recorded kernel holds and checks.
+template <class TA, class TO, class Run>
+void record_kernel(const char* op, const Tensor& a, const Tensor& out, Run run) {
+  if (!detail::active_tape) return;
+  detail::record_kernel(op, {&a}, {&out},
+                        [run, sa = a.impl()->storage.get(), so = out.impl()->storage.get(),
+                         na = a.numel(), no = out.numel()]() mutable {
+                          run(detail::replay_values<TA>(*sa, na),
+                              detail::replay_values<TO>(*so, no));
+                        });
+}
+
+/// As above for run(a's values, b's values, out's values).
+template <class TA, class TB, class TO, class Run>
+void record_kernel(const char* op, const Tensor& a, const Tensor& b, const Tensor& out, Run run) {
+  if (!detail::active_tape) return;
+  detail::record_kernel(
+      op, {&a, &b}, {&out},
+      [run, sa = a.impl()->storage.get(), sb = b.impl()->storage.get(),
+       so = out.impl()->storage.get(), na = a.numel(), nb = b.numel(), no = out.numel()]() mutable {
+        run(detail::replay_values<TA>(*sa, na), detail::replay_values<TB>(*sb, nb),
+            detail::replay_values<TO>(*so, no));
+      });
+}
+
 /// out[i] = f(x[i]) elementwise, for any element type.
 template <class F>
 Tensor unary(const Tensor& x, F f) {
@@ -179,11 +207,13 @@ Tensor unary(const Tensor& x, F f) {
     using T = decltype(tag);
     const auto& in = x.data<T>();
     Tensor out = kernels::empty<T>(in.shape());
-    const T* src = in.data();
-    T* dst = values<T>(out);
-    for_each_range(in.size(), [&](std::size_t begin, std::size_t end) {
-      for (std::size_t i = begin; i < end; ++i) dst[i] = f(src[i]);
-    });
+    auto run = [f, n = in.size()](const T* src, T* dst) {
+      for_each_range(n, [&](std::size_t begin, std::size_t end) {
+        for (std::size_t i = begin; i < end; ++i) dst[i] = f(src[i]);
+      });
+    };
+    run(in.data(), values<T>(out));
+    record_kernel<T, T>("unary", x, out, run);
     return out;
   });
 }
@@ -201,19 +231,27 @@ Tensor binary(const char* op, const Tensor& a, const Tensor& b, F f) {
     const T* pb = xb.data();
     if (ShapeRef(xa.shape()) == ShapeRef(xb.shape())) {
       Tensor out = kernels::empty<T>(xa.shape());
-      T* po = values<T>(out);
-      for_each_range(xa.size(), [&](std::size_t begin, std::size_t end) {
-        for (std::size_t i = begin; i < end; ++i) po[i] = f(pa[i], pb[i]);
-      });
+      auto run = [f, n = xa.size()](const T* pa, const T* pb, T* po) {
+        for_each_range(n, [&](std::size_t begin, std::size_t end) {
+          for (std::size_t i = begin; i < end; ++i) po[i] = f(pa[i], pb[i]);
+        });
+      };
+      run(pa, pb, values<T>(out));
+      record_kernel<T, T, T>(op, a, b, out, run);
       return out;
     }
     const Shape sa(xa.shape().begin(), xa.shape().end());
     const Shape sb(xb.shape().begin(), xb.shape().end());
     const Shape shape = broadcast_shapes(op, sa, sb);
     Tensor out = kernels::empty<T>(shape);
-    T* po = values<T>(out);
-    strided_loop(shape, broadcast_strides(sa, shape), broadcast_strides(sb, shape),
-                 [&](std::size_t o, std::size_t ia, std::size_t ib) { po[o] = f(pa[ia], pb[ib]); });
+    auto run = [f, shape, stride_a = broadcast_strides(sa, shape),
+                stride_b = broadcast_strides(sb, shape)](const T* pa, const T* pb, T* po) {
+      strided_loop(shape, stride_a, stride_b, [&](std::size_t o, std::size_t ia, std::size_t ib) {
+        po[o] = f(pa[ia], pb[ib]);
+      });
+    };
+    run(pa, pb, values<T>(out));
+    record_kernel<T, T, T>(op, a, b, out, run);
     return out;
   };
   if constexpr (kIntegers) {
@@ -237,10 +275,14 @@ Tensor unary_reusing(const Tensor& x, F f) {
   if (!sole_owner(x)) return unary(x, f);
   dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
+    auto run = [f, n = x.numel()](const T*, T* v) {
+      for_each_range(n, [&](std::size_t begin, std::size_t end) {
+        for (std::size_t i = begin; i < end; ++i) v[i] = f(v[i]);
+      });
+    };
     T* v = std::get<xt::xarray<T>>(*x.impl()->storage).data();
-    for_each_range(x.numel(), [&](std::size_t begin, std::size_t end) {
-      for (std::size_t i = begin; i < end; ++i) v[i] = f(v[i]);
-    });
+    run(v, v);
+    record_kernel<T, T>("unary", x, x, run);
   });
   return x;
 }
@@ -254,11 +296,14 @@ Tensor binary_reusing(const char* op, const Tensor& a, const Tensor& b, F f) {
   }
   dispatch(a.dtype(), [&](auto tag) {
     using T = decltype(tag);
+    auto run = [f, n = a.numel()](const T*, const T* vb, T* va) {
+      for_each_range(n, [&](std::size_t begin, std::size_t end) {
+        for (std::size_t i = begin; i < end; ++i) va[i] = f(va[i], vb[i]);
+      });
+    };
     T* va = std::get<xt::xarray<T>>(*a.impl()->storage).data();
-    const T* vb = values<T>(b);
-    for_each_range(a.numel(), [&](std::size_t begin, std::size_t end) {
-      for (std::size_t i = begin; i < end; ++i) va[i] = f(va[i], vb[i]);
-    });
+    run(va, values<T>(b), va);
+    record_kernel<T, T, T>(op, a, b, a, run);
   });
   return a;
 }

@@ -88,11 +88,18 @@ Tensor reduced_loss(std::size_t count, double n, F term) {
 
 // dy / n for the scalar upstream gradient of a reduced loss, as the number its dtype rounds it to:
 // what the one-pass backward kernels multiply by (the tensor-op form computes dy / n).
-double scaled_value(const Tensor& dy, double n) {
+double unchecked_scaled_value(const Tensor& dy, double n) {
   return dispatch(dy.dtype(), [&](auto tag) {
     using T = decltype(tag);
     return static_cast<double>(*kernels::values<T>(dy) / static_cast<T>(n));
   });
+}
+
+// The same, for a backward kernel that bakes it in: a value read on the host, which a replay
+// would not read again, so a capture refuses it (cross_entropy records a kernel that reads dy).
+double scaled_value(const Tensor& dy, double n) {
+  if (detail::active_tape) detail::capture_unsupported("the one-pass backward of this loss");
+  return unchecked_scaled_value(dy, n);
 }
 
 // The target distribution of cross-entropy with label smoothing e, (N, C): q_i = (1 - e)
@@ -142,36 +149,85 @@ inline double log_total(double t) {
   return std::log(t);
 }
 
-// (softmax(z_i) - q_i) scale for every row of logits (N, C) in one pass: softmax as softmax()
-// computes it, q as target_distribution() builds it, so the values are those of the tensor ops.
+// (softmax(z_i) - q_i) c for every row of logits z (rows, classes) into out, in one pass: softmax
+// as softmax() computes it, q as target_distribution() builds it, so the values are those of the
+// tensor ops. top and total are scratch space of `rows` values.
+template <class T>
+void softmax_minus_target_values(const T* z, const std::int64_t* target, std::size_t rows,
+                                 std::size_t classes, double e, T c, T* out, T* top, T* total) {
+  const T off = static_cast<T>(e / static_cast<double>(classes));
+  const T on = static_cast<T>(1 - e);
+  shifted_exps(z, rows, classes, out, top, total);
+  for (std::size_t i = 0; i < rows; ++i) {
+    // (p_k - q_k) c with p_k = e_k / total, rounded as the tensor ops round it
+    T* row = out + i * classes;
+    const T total_i = total[i];
+    for (std::size_t k = 0; k < classes; ++k) {
+      const T q = static_cast<std::int64_t>(k) == target[i] ? off + on : off;
+      row[k] = (row[k] / total_i - q) * c;
+    }
+  }
+}
+
 Tensor softmax_minus_target(const Tensor& logits, const std::vector<std::int64_t>& target, double e,
                             double scale) {
   return dispatch(logits.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const ShapeRef s = logits.sizes();
-    const std::size_t classes = s[1];
     Tensor dz = kernels::empty<T>(s);
-    const T off = static_cast<T>(e / static_cast<double>(classes));
-    const T on = static_cast<T>(1 - e);
-    const T c = static_cast<T>(scale);
-    const std::size_t rows = s[0];
-    Tensor top = kernels::empty<T>(Shape{rows});
-    Tensor total = kernels::empty<T>(Shape{rows});
-    T* out = kernels::values<T>(dz);
-    shifted_exps(kernels::values<T>(logits), rows, classes, out, kernels::values<T>(top),
-                 kernels::values<T>(total));
-    const T* totals = kernels::values<T>(total);
-    for (std::size_t i = 0; i < rows; ++i) {
-      // (p_k - q_k) c with p_k = e_k / total, rounded as the tensor ops round it
-      T* row = out + i * classes;
-      const T total_i = totals[i];
-      for (std::size_t k = 0; k < classes; ++k) {
-        const T q = static_cast<std::int64_t>(k) == target[i] ? off + on : off;
-        row[k] = (row[k] / total_i - q) * c;
-      }
-    }
+    Tensor top = kernels::empty<T>(Shape{s[0]}), total = kernels::empty<T>(Shape{s[0]});
+    softmax_minus_target_values(kernels::values<T>(logits), target.data(), s[0], s[1], e,
+                                static_cast<T>(scale), kernels::values<T>(dz),
+                                kernels::values<T>(top), kernels::values<T>(total));
     return dz;
   });
+}
+
+// Throws std::out_of_range "cross_entropy: target 7 out of range for 5 classes (row 12)" unless
+// every target is a class index.
+void check_targets(const std::int64_t* target, std::size_t rows, std::size_t classes) {
+  for (std::size_t i = 0; i < rows; ++i) {
+    if (target[i] < 0 || static_cast<std::size_t>(target[i]) >= classes) {
+      throw std::out_of_range("cross_entropy: target " + std::to_string(target[i]) +
+                              " out of range for " + std::to_string(classes) + " classes (row " +
+                              std::to_string(i) + ")");
+    }
+  }
+}
+
+// Row i of cross-entropy with label smoothing e: logsumexp(z_i) - sum_c q_c z_ic with
+// q = (1 - e) onehot(t_i) + e / C, the row maximum m taken out first:
+// log(sum_c e^(z_c - m)) - (1 - e)(z_t - m) - e mean_c(z_c - m). Given m (top) and the logarithm
+// of the row's total (logs).
+template <class T>
+T row_loss(const T* z, const std::int64_t* target, std::size_t classes, double e, const T* top,
+           const T* logs, std::size_t i) {
+  const T* row = z + i * classes;
+  const T m = top[i];
+  if (e == 0) return logs[i] - (row[target[i]] - m);  // exact to an ulp at any scale
+  T centred_sum = 0;
+  for (std::size_t c = 0; c < classes; ++c) centred_sum += row[c] - m;
+  return logs[i] - static_cast<T>(1 - e) * (row[target[i]] - m) -
+         static_cast<T>(e) * centred_sum / static_cast<T>(classes);
+}
+
+// The row maxima (top) and the logarithms of the rows' totals (logs) of logits z: the
+// exponentials of all rows first (into exps, rows * classes values), then the logarithms, each in
+// one vectorised loop.
+template <class T>
+void row_logsumexps(const T* z, std::size_t rows, std::size_t classes, T* exps, T* top, T* logs) {
+  shifted_exps(z, rows, classes, exps, top, logs);
+  for (std::size_t i = 0; i < rows; ++i) logs[i] = log_total(logs[i]);
+}
+
+// The mean (n = rows) or sum (n = 1) of the rows' cross-entropies, as reduced_loss adds them.
+template <class T>
+T reduced_cross_entropy(const T* z, const std::int64_t* target, std::size_t rows,
+                        std::size_t classes, double e, double n, T* exps, T* top, T* logs) {
+  row_logsumexps(z, rows, classes, exps, top, logs);
+  return static_cast<T>(kernels::sum_lanes(
+             rows, [&](std::size_t i) { return row_loss(z, target, classes, e, top, logs, i); })) /
+         static_cast<T>(n);
 }
 
 }  // namespace
@@ -317,8 +373,35 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
   });
 }
 
-Tensor cross_entropy(const Tensor& logits, const std::vector<std::int64_t>& target,
-                     Reduction reduction, double label_smoothing) {
+namespace {
+
+// Records the one-pass backward of the reduced cross_entropy, dz = (softmax(z) - q) dy / n, to run
+// again on replay with the targets and dy as they are then.
+void record_backward(const Tensor& logits, const Tensor& target, const Tensor& dy, const Tensor& dz,
+                     double e, double n) {
+  dispatch(logits.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const std::size_t rows = logits.size(0), classes = logits.size(1);
+    detail::record_kernel(
+        "cross_entropy", {&logits, &target, &dy}, {&dz},
+        [rows, classes, e, n, top = std::vector<T>(rows), total = std::vector<T>(rows),
+         sz = logits.impl()->storage.get(), st = target.impl()->storage.get(),
+         sdy = dy.impl()->storage.get(), sdz = dz.impl()->storage.get()]() mutable {
+          const std::int64_t* t = detail::replay_values<std::int64_t>(*st, rows);
+          check_targets(t, rows, classes);
+          const T c = *detail::replay_values<T>(*sdy, 1) / static_cast<T>(n);
+          softmax_minus_target_values(detail::replay_values<T>(*sz, rows * classes), t, rows,
+                                      classes, e, c, detail::replay_values<T>(*sdz, rows * classes),
+                                      top.data(), total.data());
+        });
+  });
+}
+
+// cross_entropy of logits against class indices `target`; `target_tensor` is the int64 tensor they
+// were read from, or undefined when they came as a std::vector: a capture needs the tensor, to read
+// new targets on replay.
+Tensor cross_entropy_of(const Tensor& logits, const std::vector<std::int64_t>& target,
+                        const Tensor& target_tensor, Reduction reduction, double label_smoothing) {
   kernels::check_defined("cross_entropy", logits);
   if (!(label_smoothing >= 0 && label_smoothing <= 1)) {
     throw std::invalid_argument("cross_entropy: label_smoothing must be in [0, 1], got " +
@@ -336,48 +419,18 @@ Tensor cross_entropy(const Tensor& logits, const std::vector<std::int64_t>& targ
     throw std::invalid_argument("cross_entropy: " + std::to_string(target.size()) +
                                 " targets for logits of shape " + format_shape(shape));
   }
-  for (std::size_t i = 0; i < rows; ++i) {
-    if (target[i] < 0 || static_cast<std::size_t>(target[i]) >= classes) {
-      throw std::out_of_range("cross_entropy: target " + std::to_string(target[i]) +
-                              " out of range for " + std::to_string(classes) + " classes (row " +
-                              std::to_string(i) + ")");
-    }
-  }
-  // Row i: logsumexp(z_i) - sum_c q_c z_ic with q = (1 - e) onehot(t_i) + e / C; the row maximum
-  // m is taken out first: log(sum_c e^(z_c - m)) - (1 - e)(z_t - m) - e mean_c(z_c - m). The
-  // exponentials and logarithms of all rows first, each in one vectorised loop; then
-  // row_loss(i) is a few operations.
-  auto row_losses = [&](auto tag) {
-    using T = decltype(tag);
-    struct Rows {
-      Tensor top, log_total;  // log_total[i] = log(sum_c e^(z_ic - m_i))
-    } r{kernels::empty<T>(Shape{rows}), kernels::empty<T>(Shape{rows})};
-    T* logs = kernels::values<T>(r.log_total);
-    Tensor exps = kernels::empty<T>(Shape{rows * classes});  // only their row totals outlive this
-    shifted_exps(kernels::values<T>(logits), rows, classes, kernels::values<T>(exps),
-                 kernels::values<T>(r.top), logs);
-    for (std::size_t i = 0; i < rows; ++i) logs[i] = log_total(logs[i]);
-    return r;
-  };
-  auto row_loss = [&target, classes, e](const auto* z, const auto* top, const auto* logs,
-                                        std::size_t i) {
-    using T = std::remove_const_t<std::remove_pointer_t<decltype(z)>>;
-    const T* row = z + i * classes;
-    const T m = top[i];
-    if (e == 0) return logs[i] - (row[target[i]] - m);  // exact to an ulp at any scale
-    T centred_sum = 0;
-    for (std::size_t c = 0; c < classes; ++c) centred_sum += row[c] - m;
-    return logs[i] - static_cast<T>(1 - e) * (row[target[i]] - m) -
-           static_cast<T>(e) * centred_sum / static_cast<T>(classes);
-  };
+  check_targets(target.data(), rows, classes);
   if (reduction == Reduction::none) {
+    if (detail::active_tape) detail::capture_unsupported("cross_entropy with reduction none");
     Tensor terms = dispatch(logits.dtype(), [&](auto tag) {
       using T = decltype(tag);
-      const auto r = row_losses(tag);
+      std::vector<T> exps(rows * classes), top(rows), logs(rows);
+      const T* z = kernels::values<T>(logits);
+      row_logsumexps(z, rows, classes, exps.data(), top.data(), logs.data());
       Tensor out = kernels::empty<T>(Shape{rows});
       for (std::size_t i = 0; i < rows; ++i) {
-        kernels::values<T>(out)[i] = row_loss(kernels::values<T>(logits), kernels::values<T>(r.top),
-                                              kernels::values<T>(r.log_total), i);
+        kernels::values<T>(out)[i] =
+            row_loss(z, target.data(), classes, e, top.data(), logs.data(), i);
       }
       return out;
     });
@@ -390,21 +443,52 @@ Tensor cross_entropy(const Tensor& logits, const std::vector<std::int64_t>& targ
   }
   // The mean or sum over the rows in one pass, with no terms tensor.
   const double n = divisor("cross_entropy", Shape{rows}, reduction);
+  if (detail::active_tape && !target_tensor.defined()) {
+    detail::capture_unsupported("cross_entropy with targets that are not an int64 tensor");
+  }
   Tensor y = dispatch(logits.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    const auto r = row_losses(tag);
-    const T* z = kernels::values<T>(logits);
-    const T* top = kernels::values<T>(r.top);
-    const T* logs = kernels::values<T>(r.log_total);
-    return reduced_loss<T>(rows, n, [&](std::size_t i) { return row_loss(z, top, logs, i); });
-  });
-  return record("cross_entropy", y, {logits}, [logits, target, e, n](const Tensor& dy) {
-    // d/dz_i = (softmax(z_i) - q_i) dy / n, q the (smoothed) target distribution: a constant
-    if (!GradMode::is_enabled()) {  // the formula below in one pass
-      return Gradients{softmax_minus_target(logits, target, e, scaled_value(dy, n))};
+    Tensor out = kernels::empty<T>(Shape{});
+    {  // scratch for the exponentials, maxima and logarithms, which only the loss outlives
+      Tensor exps = kernels::empty<T>(Shape{rows * classes});
+      Tensor top = kernels::empty<T>(Shape{rows}), logs = kernels::empty<T>(Shape{rows});
+      *kernels::values<T>(out) = reduced_cross_entropy(
+          kernels::values<T>(logits), target.data(), rows, classes, e, n, kernels::values<T>(exps),
+          kernels::values<T>(top), kernels::values<T>(logs));
     }
-    return Gradients{mul(sub(softmax(logits, 1), target_distribution(logits, target, e)), dy / n)};
+    if (detail::active_tape && target_tensor.defined()) {
+      kernels::record_kernel<T, std::int64_t, T>(
+          "cross_entropy", logits, target_tensor, out,
+          [rows, classes, e, n, exps = std::vector<T>(rows * classes), top = std::vector<T>(rows),
+           logs = std::vector<T>(rows)](const T* z, const std::int64_t* t, T* loss) mutable {
+            check_targets(t, rows, classes);
+            *loss = reduced_cross_entropy(z, t, rows, classes, e, n, exps.data(), top.data(),
+                                          logs.data());
+          });
+    }
+    return out;
   });
+  return record(
+      "cross_entropy", y, {logits}, [logits, target, target_tensor, e, n](const Tensor& dy) {
+        // d/dz_i = (softmax(z_i) - q_i) dy / n, q the (smoothed) target distribution: a
+        // constant
+        if (!GradMode::is_enabled()) {  // the formula below in one pass
+          Tensor dz = softmax_minus_target(logits, target, e, unchecked_scaled_value(dy, n));
+          if (detail::active_tape && target_tensor.defined()) {
+            record_backward(logits, target_tensor, dy, dz, e, n);
+          }
+          return Gradients{dz};
+        }
+        return Gradients{
+            mul(sub(softmax(logits, 1), target_distribution(logits, target, e)), dy / n)};
+      });
+}
+
+}  // namespace
+
+Tensor cross_entropy(const Tensor& logits, const std::vector<std::int64_t>& target,
+                     Reduction reduction, double label_smoothing) {
+  return cross_entropy_of(logits, target, Tensor(), reduction, label_smoothing);
 }
 
 namespace {}  // namespace
@@ -417,7 +501,10 @@ std::vector<std::int64_t> class_indices(const char* op, const Tensor& target) {
     throw std::invalid_argument(std::string(op) + ": target must be 1-D class indices; got " +
                                 format_shape(target.shape()));
   }
-  if (target.dtype() == int64) return target.to_vector<std::int64_t>();
+  if (target.dtype() == int64) {  // not to_vector(), which a capture refuses (a host read)
+    const std::int64_t* t = target.data<std::int64_t>().data();
+    return std::vector<std::int64_t>(t, t + target.numel());
+  }
   if (target.dtype() == boolean) {
     throw std::invalid_argument(std::string(op) +
                                 ": target must hold int64 class indices, got bool");
@@ -458,8 +545,9 @@ std::vector<double> class_weights(const char* op, const Tensor& input, const Ten
 
 Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction reduction,
                      double label_smoothing) {
-  return cross_entropy(logits, detail::class_indices("cross_entropy", target), reduction,
-                       label_smoothing);
+  const std::vector<std::int64_t> classes = detail::class_indices("cross_entropy", target);
+  return cross_entropy_of(logits, classes, target.dtype() == int64 ? target : Tensor(), reduction,
+                          label_smoothing);
 }
 
 Tensor nll_loss(const Tensor& log_probs, const Tensor& target, const Tensor& weight,

@@ -102,8 +102,21 @@ void product_into(Tensor& out, const Tensor& x, const Tensor& y, bool tx, bool t
   const Product p = product_shape("matmul", x, y, tx, ty);
   dispatch(out.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    gemm_raw(tx, ty, p.m, p.n, p.k, kernels::values<T>(x), kernels::values<T>(y),
-             static_cast<T>(alpha), static_cast<T>(beta), kernels::values<T>(out));
+    auto run = [p, tx, ty, a = static_cast<T>(alpha), b = static_cast<T>(beta)](
+                   const T* px, const T* py, T* po) {
+      gemm_raw(tx, ty, p.m, p.n, p.k, px, py, a, b, po);
+    };
+    run(kernels::values<T>(x), kernels::values<T>(y), kernels::values<T>(out));
+    if (detail::active_tape) {
+      detail::record_kernel(
+          "step", {&x, &y, &out}, {&out},
+          [run, sx = x.impl()->storage.get(), nx = x.numel(), sy = y.impl()->storage.get(),
+           ny = y.numel(), so = out.impl()->storage.get(), no = out.numel()] {
+            run(detail::replay_values<T>(*sx, nx), detail::replay_values<T>(*sy, ny),
+                detail::replay_values<T>(*so, no));
+          });
+      detail::bump_version(*out.impl()->storage, "step");  // product_step left it to us
+    }
   });
 }
 
@@ -161,26 +174,41 @@ Tensor affine(const char* op, const Tensor& input, const Tensor& a, const Tensor
   Tensor y = dispatch(a.dtype(), [&](auto tag) {
     using T = decltype(tag);
     Tensor out = kernels::empty<T>(out_shape);
-    T* dst = kernels::values<T>(out);
-    const T* src = kernels::values<T>(input);
     const bool row = si.size() > 0 && si[si.size() - 1] == p.n && input.numel() == p.n;
-    if (row) {  // a bias (n,) or (1, n): copied to every row
-      // Row 0, then the rows filled so far copied after themselves (1, 2, 4, ... rows): a few
-      // large copies, where one copy a row is a library call per row (a 10,000-row batch through
-      // a layer of 4 units: 10,000 calls of 16 bytes).
-      if (p.m > 0) std::copy(src, src + p.n, dst);
-      for (std::size_t filled = 1; filled < p.m;) {
-        const std::size_t count = std::min(filled, p.m - filled);
-        std::copy(dst, dst + count * p.n, dst + filled * p.n);
-        filled += count;
+    auto run = [p, ta, tb, row](const Shape& input_shape, const Shape& out_shape, const T* src,
+                                const T* pa, const T* pb, T* dst) {
+      if (row) {  // a bias (n,) or (1, n): copied to every row
+        // Row 0, then the rows filled so far copied after themselves (1, 2, 4, ... rows): a few
+        // large copies, where one copy a row is a library call per row (a 10,000-row batch
+        // through a layer of 4 units: 10,000 calls of 16 bytes).
+        if (p.m > 0) std::copy(src, src + p.n, dst);
+        for (std::size_t filled = 1; filled < p.m;) {
+          const std::size_t count = std::min(filled, p.m - filled);
+          std::copy(dst, dst + count * p.n, dst + filled * p.n);
+          filled += count;
+        }
+      } else {
+        kernels::strided_loop(out_shape, kernels::contiguous_strides(out_shape),
+                              kernels::broadcast_strides(input_shape, out_shape),
+                              [&](std::size_t o, std::size_t, std::size_t i) { dst[o] = src[i]; });
       }
-    } else {
-      kernels::strided_loop(out_shape, kernels::contiguous_strides(out_shape),
-                            kernels::broadcast_strides(si, out_shape),
-                            [&](std::size_t o, std::size_t, std::size_t i) { dst[o] = src[i]; });
+      // [m, n] += op(A)[m, k] @ op(B)[k, n]
+      gemm_raw(ta, tb, p.m, p.n, p.k, pa, pb, true, dst);
+    };
+    const Shape input_shape = row ? Shape() : si.vec();
+    run(input_shape, out_shape, kernels::values<T>(input), kernels::values<T>(a),
+        kernels::values<T>(b), kernels::values<T>(out));
+    if (detail::active_tape) {
+      detail::record_kernel(
+          op, {&input, &a, &b}, {&out},
+          [run, input_shape, out_shape, si = input.impl()->storage.get(), ni = input.numel(),
+           sa = a.impl()->storage.get(), na = a.numel(), sb = b.impl()->storage.get(),
+           nb = b.numel(), so = out.impl()->storage.get(), no = out.numel()] {
+            run(input_shape, out_shape, detail::replay_values<T>(*si, ni),
+                detail::replay_values<T>(*sa, na), detail::replay_values<T>(*sb, nb),
+                detail::replay_values<T>(*so, no));
+          });
     }
-    // [m, n] += op(A)[m, k] @ op(B)[k, n]
-    gemm_raw(ta, tb, p.m, p.n, p.k, kernels::values<T>(a), kernels::values<T>(b), true, dst);
     return out;
   });
   return detail::record_optional(
@@ -357,8 +385,11 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool transpose_a, bool transpose
   Tensor y = dispatch(a.dtype(), [&](auto tag) {
     using T = decltype(tag);
     Tensor out = kernels::empty<T>(Shape{p.m, p.n});
-    gemm_raw(transpose_a, transpose_b, p.m, p.n, p.k, kernels::values<T>(a), kernels::values<T>(b),
-             false, kernels::values<T>(out));
+    auto run = [p, transpose_a, transpose_b](const T* pa, const T* pb, T* pc) {
+      gemm_raw(transpose_a, transpose_b, p.m, p.n, p.k, pa, pb, false, pc);
+    };
+    run(kernels::values<T>(a), kernels::values<T>(b), kernels::values<T>(out));
+    kernels::record_kernel<T, T, T>("matmul", a, b, out, run);
     return out;
   });
   return record("matmul", y, {a, b}, [a, b, transpose_a, transpose_b](const Tensor& dc) {

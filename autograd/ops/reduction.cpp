@@ -52,44 +52,55 @@ bool reduces_leading_axes(const ReducedShapes& s) {
   return true;
 }
 
+// acc[j] = fold of in over the reduced axes, starting from `init`: in has s.input's elements, acc
+// s.out's.
+template <class T, class Fold>
+void reduce_into(const ReducedShapes& s, double init, Fold fold, const T* in, std::size_t n_in,
+                 T* acc, std::size_t n_out) {
+  std::fill(acc, acc + n_out, static_cast<T>(init));
+  if (n_out == 1) {
+    for (std::size_t i = 0; i < n_in; ++i) fold(acc[0], in[i]);
+  } else if (n_out > 0 && reduces_leading_axes(s)) {
+    // Rows of n_out values folded into one row, in order: a vectorisable loop (a bias gradient).
+    // A narrow row is folded in a local copy, which the compiler keeps in registers: folded in
+    // place, every row would store acc and load it back (acc might alias in), a chain of
+    // store-to-load latencies (the bias gradients of a 10,000-row batch: 11% of seed_mlp).
+    constexpr std::size_t kLocal = 32;
+    const std::size_t rows = n_in / n_out;
+    if (n_out <= kLocal) {
+      T local[kLocal];
+      std::copy(acc, acc + n_out, local);
+      for (std::size_t row = 0; row < rows; ++row) {
+        const T* src = in + row * n_out;
+        for (std::size_t j = 0; j < n_out; ++j) fold(local[j], src[j]);
+      }
+      std::copy(local, local + n_out, acc);
+    } else {
+      for (std::size_t row = 0; row < rows; ++row) {
+        const T* src = in + row * n_out;
+        for (std::size_t j = 0; j < n_out; ++j) fold(acc[j], src[j]);
+      }
+    }
+  } else {
+    kernels::strided_loop(s.input, kernels::contiguous_strides(s.input),
+                          kernels::broadcast_strides(s.kept, s.input),
+                          [&](std::size_t, std::size_t i, std::size_t j) { fold(acc[j], in[i]); });
+  }
+}
+
 // out[j] = fold of x over the reduced axes, starting from `init`.
 template <class Fold>
 Tensor reduce_values(const Tensor& x, const ReducedShapes& s, double init, Fold fold) {
   return dispatch_arithmetic("reduce", x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     Tensor y = kernels::empty<T>(s.out);
-    T* acc = kernels::values<T>(y);
-    const std::size_t n_out = y.numel();
-    std::fill(acc, acc + n_out, static_cast<T>(init));
-    const T* in = kernels::values<T>(x);
-    if (n_out == 1) {
-      for (std::size_t i = 0, n = x.numel(); i < n; ++i) fold(acc[0], in[i]);
-    } else if (n_out > 0 && reduces_leading_axes(s)) {
-      // Rows of n_out values folded into one row, in order: a vectorisable loop (a bias gradient).
-      // A narrow row is folded in a local copy, which the compiler keeps in registers: folded in
-      // place, every row would store acc and load it back (acc might alias in), a chain of
-      // store-to-load latencies (the bias gradients of a 10,000-row batch: 11% of seed_mlp).
-      constexpr std::size_t kLocal = 32;
-      const std::size_t rows = x.numel() / n_out;
-      if (n_out <= kLocal) {
-        T local[kLocal];
-        std::copy(acc, acc + n_out, local);
-        for (std::size_t row = 0; row < rows; ++row) {
-          const T* src = in + row * n_out;
-          for (std::size_t j = 0; j < n_out; ++j) fold(local[j], src[j]);
-        }
-        std::copy(local, local + n_out, acc);
-      } else {
-        for (std::size_t row = 0; row < rows; ++row) {
-          const T* src = in + row * n_out;
-          for (std::size_t j = 0; j < n_out; ++j) fold(acc[j], src[j]);
-        }
-      }
-    } else {
-      kernels::strided_loop(
-          s.input, kernels::contiguous_strides(s.input),
-          kernels::broadcast_strides(s.kept, s.input),
-          [&](std::size_t, std::size_t i, std::size_t j) { fold(acc[j], in[i]); });
+    const std::size_t n_in = x.numel(), n_out = y.numel();
+    reduce_into(s, init, fold, kernels::values<T>(x), n_in, kernels::values<T>(y), n_out);
+    if (detail::active_tape) {
+      kernels::record_kernel<T, T>("reduce", x, y,
+                                   [s, init, fold, n_in, n_out](const T* in, T* acc) {
+                                     reduce_into(s, init, fold, in, n_in, acc, n_out);
+                                   });
     }
     return y;
   });
@@ -103,15 +114,21 @@ Tensor expand_values(const Tensor& dy, const Shape& kept, const Shape& input, F 
   return dispatch(dy.dtype(), [&](auto tag) {
     using T = decltype(tag);
     Tensor out = kernels::empty<T>(input);
-    const T* src = kernels::values<T>(dy);
-    T* dst = kernels::values<T>(out);
-    const std::size_t n = out.numel();
-    if (dy.numel() == 1) {
-      std::fill(dst, dst + n, f(src[0]));
-    } else {
-      kernels::strided_loop(input, kernels::contiguous_strides(input),
-                            kernels::broadcast_strides(kept, input),
-                            [&](std::size_t o, std::size_t, std::size_t i) { dst[o] = f(src[i]); });
+    auto run = [f, n = out.numel(), one = dy.numel() == 1](const Shape& kept, const Shape& input,
+                                                           const T* src, T* dst) {
+      if (one) {
+        std::fill(dst, dst + n, f(src[0]));
+      } else {
+        kernels::strided_loop(
+            input, kernels::contiguous_strides(input), kernels::broadcast_strides(kept, input),
+            [&](std::size_t o, std::size_t, std::size_t i) { dst[o] = f(src[i]); });
+      }
+    };
+    run(kept, input, kernels::values<T>(dy), kernels::values<T>(out));
+    if (detail::active_tape) {  // the recorded kernel keeps its own copies of the shapes
+      kernels::record_kernel<T, T>("expand", dy, out, [run, kept, input](const T* src, T* dst) {
+        run(kept, input, src, dst);
+      });
     }
     return out;
   });
@@ -132,9 +149,11 @@ Tensor sum(const Tensor& x, const std::vector<long>& axes, bool keepdim) {
     y = dispatch(x.dtype(), [&](auto tag) {
       using T = decltype(tag);
       Tensor out = kernels::empty<T>(s.out);
-      const T* in = kernels::values<T>(x);
-      *kernels::values<T>(out) =
-          static_cast<T>(kernels::sum_lanes(x.numel(), [in](std::size_t i) { return in[i]; }));
+      auto run = [n = x.numel()](const T* in, T* total) {
+        *total = static_cast<T>(kernels::sum_lanes(n, [in](std::size_t i) { return in[i]; }));
+      };
+      run(kernels::values<T>(x), kernels::values<T>(out));
+      kernels::record_kernel<T, T>("sum", x, out, run);
       return out;
     });
   } else {

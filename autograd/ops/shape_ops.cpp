@@ -95,8 +95,11 @@ Tensor copy_with_shape(const Tensor& x, const Shape& shape) {
   return dispatch_any(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     Tensor result = kernels::empty<T>(shape);
-    auto& out = result.data<T>();
-    if (x.numel()) std::memcpy(out.data(), x.data<T>().data(), x.numel() * sizeof(T));
+    auto run = [n = x.numel()](const T* in, T* out) {
+      if (n) std::memcpy(out, in, n * sizeof(T));
+    };
+    run(x.data<T>().data(), result.data<T>().data());
+    kernels::record_kernel<T, T>("copy", x, result, run);
     return result;
   });
 }
