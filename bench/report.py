@@ -67,6 +67,9 @@ RSS_TARGETS = {"conv_digits": ["libtorch"], "lstm_seq": ["libtorch"]}
 # xgrad_bench --step after: the MLPs' SGD step after backward, from .grad(), as the peers take it
 # ("xgrad" takes it inside backward: optim::SGD::fuse_into_backward).
 STEP_AFTER = "xgrad_step_after"
+# xgrad_bench --graph: the step captured once (CapturedGraph) and replayed; the capture is timed.
+GRAPH = "xgrad_graph"
+GRAPH_WORKLOADS = ["op_overhead", "mlp_small", "mlp_large", "seed_mlp"]
 
 
 def load(paths):
@@ -186,6 +189,23 @@ def tables(by, threads):
             out.append(f"| {w} | {t} | {x.unit} | {fmt(x.value)} | {fmt(a.value)} | "
                        f"{speedup(x, a):.2f} |")
 
+    replayed = [(w, t) for w in GRAPH_WORKLOADS for t in threads
+                if (w, "xgrad", t) in by and (w, GRAPH, t) in by]
+    if replayed:
+        out.append("\n### A captured step, replayed\n")
+        out.append("`xgrad_graph` captures the first pass or training step once "
+                   "(`CapturedGraph::capture`, inside the clock) and replays its kernels for the "
+                   "rest: no graph, no nodes, no allocation. Same results as `xgrad` (see Checks). "
+                   "Speed against `xgrad` (eager) and against the hand-written C.\n")
+        out.append("| workload | threads | unit | eager | replayed | handwritten | "
+                   "replayed / eager | replayed / handwritten |")
+        out.append("|---|---|---|---|---|---|---|---|")
+        for w, t in replayed:
+            x, g, h = by[(w, "xgrad", t)], by[(w, GRAPH, t)], by.get((w, "handwritten", t))
+            out.append(f"| {w} | {t} | {x.unit} | {fmt(x.value)} | {fmt(g.value)} | "
+                       f"{fmt(h.value) if h else '–'} | {speedup(g, x):.2f} | "
+                       f"{f'{speedup(g, h):.2f}' if h else '–'} |")
+
     if 1 in threads and 2 in threads:
         out.append("\n### Threads\n")
         out.append("xgrad at 2 threads against 1 thread (time at 1 thread / time at 2 threads).\n")
@@ -209,7 +229,7 @@ def tables(by, threads):
     out.append("|---|---|---|---|---|---|---|")
     for w in WORKLOADS:
         for t in threads:
-            for impl in ("xgrad", STEP_AFTER):
+            for impl in ("xgrad", STEP_AFTER, GRAPH):
                 x = by.get((w, impl, t))
                 if x is None:
                     continue
@@ -218,7 +238,8 @@ def tables(by, threads):
                         continue
                     v = x.checks[name]
                     dev = abs(v - ref) / (abs(ref) if kind == "rel" else 1.0)
-                    shown = w if impl == "xgrad" else f"{w} (step after)"
+                    shown = {"xgrad": w, STEP_AFTER: f"{w} (step after)",
+                             GRAPH: f"{w} (replayed)"}[impl]
                     out.append(f"| {shown} | {t} | {name} | {v:.7g} | {ref:.7g} | {kind} {tol:g} | "
                                f"{'ok' if dev <= tol else 'FAIL'} |")
     return "\n".join(out) + "\n"
@@ -237,6 +258,11 @@ def targets(by, threads, peers):
                 s = speedup(x, by[(w, p, t)])
                 yield row(f"{w}, {t} thread{'s' * (t > 1)}: ≥ {factor:.2g}× {p}", f"{s:.2f}×",
                           s >= factor)
+                g = by.get((w, GRAPH, t))
+                if g is not None:
+                    s = speedup(g, by[(w, p, t)])
+                    yield row(f"{w} replayed, {t} thread{'s' * (t > 1)}: ≥ {factor:.2g}× {p}",
+                              f"{s:.2f}×", s >= factor)
         for w in GEMM_WORKLOADS:
             x, lim = by.get((w, "xgrad", t)), by.get((w, "sgemm_limit", t))
             if x and lim and x.gflops and lim.gflops and t in GEMM_TARGET:
@@ -263,6 +289,10 @@ def targets(by, threads, peers):
             if a and b:
                 yield row(f"{w}: 2 threads no slower than 1", f"{a.median_s / b.median_s:.2f}×",
                           b.median_s <= a.median_s)
+            a, b = by.get((w, GRAPH, 1)), by.get((w, GRAPH, 2))
+            if a and b:
+                yield row(f"{w} replayed: 2 threads no slower than 1",
+                          f"{a.median_s / b.median_s:.2f}×", b.median_s <= a.median_s)
 
 
 def environment(paths):

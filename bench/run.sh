@@ -80,6 +80,11 @@ for round in $(seq 1 "$ROUNDS"); do
           run "$round" "$t" "$BUILD/bench/xgrad_bench" --workload "$w" --step after
           ;;
       esac
+      case $w in # and captured once, replayed (CapturedGraph)
+        op_overhead | mlp_small | mlp_large | seed_mlp)
+          run "$round" "$t" "$BUILD/bench/xgrad_bench" --workload "$w" --graph
+          ;;
+      esac
       case $w in # xgrad's own workloads: their PyTorch and libtorch peers are in bench/peers
         conv_digits | conv2d_large)
           run "$round" "$t" "$PY" "$ROOT/bench/peers/conv_digits_torch.py" --workload "$w"
