@@ -85,6 +85,55 @@ TEST_CASE("a training loop by hand: zero_grad, backward, step", "[docs][training
   CHECK(loader.size() == 8);
 }
 
+TEST_CASE("a training step captured once and replayed", "[docs][training]") {
+  // [snippet: replay]
+  Generator generator(0);
+  Tensor points = uniform({256, 2}, -1.0, 1.0, generator);
+  Tensor labels = gt(select(points, 1, 0) * select(points, 1, 1), 0.0).to(int64);  // same sign
+  data::DataLoader loader(data::Dataset(points, labels), /*batch_size=*/32, /*shuffle=*/true,
+                          /*seed=*/0);
+
+  manual_seed(0);
+  nn::Sequential model;
+  model.push_back(std::make_shared<nn::Linear>(2, 16));
+  model.push_back(std::make_shared<nn::ReLU>());
+  model.push_back(std::make_shared<nn::Linear>(16, 2));
+  optim::SGD optimizer(model.parameters(), /*lr=*/0.2, /*momentum=*/0.9);
+
+  // The step's inputs, made before the capture; each batch is copied into them.
+  Tensor x = zeros({32, 2}), y = zeros({32}, int64);
+  auto feed = [&](const data::Batch& batch) {
+    no_grad guard;
+    x.copy_(batch.x);
+    y.copy_(batch.y);
+  };
+  Tensor loss;
+  auto batch = loader.begin();
+  feed(*batch);
+  CapturedGraph step = CapturedGraph::capture([&] {  // runs the first step and records it
+    optimizer.zero_grad();
+    loss = cross_entropy(model(x), y);
+    loss.backward();
+    optimizer.step();
+  });
+  for (++batch; batch != loader.end(); ++batch) {
+    feed(*batch);
+    step.replay();  // the same kernels on the new batch: no graph, no allocation
+  }
+  for (int epoch = 1; epoch < 100; ++epoch) {
+    for (const data::Batch& b : loader) {
+      feed(b);
+      step.replay();
+    }
+  }
+  CHECK(loss.item() < 0.1);  // the last batch's loss, written by the last replay
+  // [end]
+  // a value made by an op replay cannot repeat (softmax records no kernel) is refused
+  Tensor probabilities;
+  CHECK_THROWS_WITH(CapturedGraph::capture([&] { probabilities = softmax(model(x)); }),
+                    Contains("capture:"));
+}
+
 TEST_CASE("nn::fit trains with validation, a metric and early stopping", "[docs][training]") {
   const data::TrainTestSplit split = moons_split();
   data::Dataset train(split.x_train, split.y_train);
