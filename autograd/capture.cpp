@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -147,7 +148,11 @@ void CapturedGraph::replay() {
   if (detail::active_tape) throw std::runtime_error("replay: cannot run inside a capture");
   for (const detail::Tape::External& external : tape_->externals) {
     const std::shared_ptr<detail::TensorImpl> tensor = external.tensor.lock();
-    if (tensor && tensor->storage.get() != external.storage) {
+    // The handle a kernel saw may be gone (a detached alias); set_data also marks the values it
+    // replaced, which the tape keeps.
+    const char* last_change = external.storage->modified_by;
+    if ((tensor && tensor->storage.get() != external.storage) ||
+        (last_change && std::strcmp(last_change, "set_data") == 0)) {
       throw std::runtime_error(
           "replay: a tensor the step used was given new values by set_data since the capture; "
           "give it new values in place (copy_), or capture the step again");

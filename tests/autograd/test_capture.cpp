@@ -242,6 +242,13 @@ TEST_CASE("replay refuses inputs replaced by set_data and bumps what it changes"
   // values replaced rather than copied in: the kernels would read the old ones
   x.set_data(random_tensor({4}, 3, float64));
   CHECK_THROWS_MATCHES(graph.replay(), std::runtime_error, MessageContains("set_data"));
+  // also when the kernels saw the values through a handle that is gone (a detached alias)
+  Tensor z = random_tensor({4}, 4, float64);
+  Tensor out;
+  CapturedGraph through_alias = CapturedGraph::capture([&] { out = z.detach() * 2.0; });
+  through_alias.replay();
+  z.set_data(random_tensor({4}, 5, float64));
+  CHECK_THROWS_MATCHES(through_alias.replay(), std::runtime_error, MessageContains("set_data"));
 }
 
 TEST_CASE("capture refuses losses whose backward bakes in a value read on the host", "[capture]") {
