@@ -10,6 +10,7 @@
 #include "autograd/grad_mode.hpp"
 #include "autograd/ops.hpp"
 #include "autograd/shape.hpp"
+#include "autograd/tape.hpp"
 
 namespace xgrad::distributed {
 
@@ -204,6 +205,9 @@ void DistributedDataParallel::on_gradient(std::size_t index, const Tensor& grad)
                            "' in one backward pass");
   }
   slot.grad = grad;
+  if (xgrad::detail::active_tape) {
+    xgrad::detail::capture_unsupported("DistributedDataParallel's gradient averaging");
+  }
   dispatch(bucket.dtype, [&](auto zero) {
     using T = decltype(zero);
     copy_values(grad.data<T>().data(), bucket.buffer.data<T>().data() + slot.offset, grad.numel());

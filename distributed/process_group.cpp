@@ -9,6 +9,7 @@
 
 #include "autograd/factory.hpp"
 #include "autograd/shape.hpp"
+#include "autograd/tape.hpp"
 
 namespace xgrad::distributed {
 
@@ -54,6 +55,10 @@ MPI_Op mpi_op(ReduceOp op) {
 }
 
 void* values(Tensor& tensor) {
+  // Collectives write values with no kernel a captured step could repeat.
+  if (xgrad::detail::active_tape) {
+    xgrad::detail::capture_unsupported("a collective (all_reduce, broadcast, ...)");
+  }
   return dispatch_any(tensor.dtype(),
                       [&](auto zero) -> void* { return tensor.data<decltype(zero)>().data(); });
 }

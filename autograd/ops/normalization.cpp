@@ -19,6 +19,7 @@
 #include "autograd/ops/kernels.hpp"
 #include "autograd/ops/reduction.hpp"
 #include "autograd/ops/shape_ops.hpp"
+#include "autograd/tape.hpp"
 
 namespace xgrad {
 
@@ -278,6 +279,8 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
       input, v, weight, bias, batch_stats ? nullptr : &running, eps,
       [](std::size_t q, std::size_t) { return q; }, stats);
   if (training && running_mean.defined()) {
+    // A write no kernel records: a captured step could not repeat it.
+    if (detail::active_tape) detail::capture_unsupported("batch_norm's running statistics");
     // running = (1 - momentum) running + momentum batch, the variance unbiased; not recorded
     const double count = static_cast<double>(v.p * v.r);
     dispatch(input.dtype(), [&](auto tag) {

@@ -6,11 +6,15 @@
 #include <string>
 
 #include "autograd/grad_mode.hpp"
+#include "autograd/tape.hpp"
 #include "nn/optim/detail.hpp"
 
 namespace xgrad::optim {
 
 double clip_grad_norm_(const std::vector<Tensor>& params, double max_norm) {
+  // The norm is read on the host and the gradients scaled by plain writes: nothing a captured
+  // step could repeat.
+  if (xgrad::detail::active_tape) xgrad::detail::capture_unsupported("clip_grad_norm_");
   if (!(max_norm >= 0)) {
     throw std::invalid_argument("clip_grad_norm_: max_norm must be >= 0, got " +
                                 format_number(max_norm));

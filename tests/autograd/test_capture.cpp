@@ -10,6 +10,7 @@
 
 #include "autograd/autograd.hpp"
 #include "gradient_checks.hpp"
+#include "nn/optim/clip.hpp"
 #include "nn/optim/sgd.hpp"
 
 using namespace xgrad;
@@ -256,4 +257,17 @@ TEST_CASE("capture refuses losses whose backward bakes in a value read on the ho
   const Tensor t = random_tensor({4, 3}, 2, float64);
   CHECK_THROWS_MATCHES(CapturedGraph::capture([&] { mse_loss(x, t).backward(); }),
                        std::invalid_argument, MessageContains("capture:"));
+}
+
+TEST_CASE("capture refuses gradient clipping, which scales gradients on the host's say",
+          "[capture]") {
+  Tensor w = random_tensor({4}, 1, float64).requires_grad_();
+  optim::SGD sgd({w}, 0.1);
+  CHECK_THROWS_MATCHES(CapturedGraph::capture([&] {
+                         sgd.zero_grad();
+                         (w * w).sum().backward();
+                         optim::clip_grad_norm_({w}, 0.5);
+                         sgd.step();
+                       }),
+                       std::invalid_argument, MessageContains("clip_grad_norm_"));
 }
