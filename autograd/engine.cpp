@@ -1,7 +1,6 @@
 // The reverse-mode engine: a topological walk on an explicit stack, gradient accumulation per node,
 // and release of saved values as the walk goes.
 #include "autograd/engine.hpp"
-#include "autograd/tape.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -12,6 +11,7 @@
 #include "autograd/factory.hpp"
 #include "autograd/grad_mode.hpp"
 #include "autograd/ops.hpp"
+#include "autograd/tape.hpp"
 
 namespace xgrad {
 
