@@ -212,7 +212,6 @@ Tensor& copy_(Tensor& self, const Tensor& src) {
   check_into("copy_", self, src);
   return in_place("copy_", self, src.requires_grad(), [&](const Tensor& old) {
     Tensor converted = src.to(old.dtype());
-    // broadcast_to only where needed: it takes floating-point tensors, and copy_ takes any dtype
     Tensor values =
         converted.sizes() == old.sizes() ? converted : broadcast_to(converted, old.shape());
     return record(

@@ -108,10 +108,11 @@ Tensor reduce_values(const Tensor& x, const ReducedShapes& s, double init, Fold 
 
 // Values of `dy` (holding the reduced result, any shape with the elements of `kept`) repeated
 // along the reduced axes to `input`, each passed through f: a reduction's gradient, computed in
-// one pass when no graph is recorded.
-template <class F>
+// one pass when no graph is recorded. kAnyDtype: int64 and bool too (broadcast_to), not only the
+// floating-point types.
+template <bool kAnyDtype = false, class F>
 Tensor expand_values(const Tensor& dy, const Shape& kept, const Shape& input, F f) {
-  return dispatch(dy.dtype(), [&](auto tag) {
+  auto per_type = [&](auto tag) {
     using T = decltype(tag);
     Tensor out = kernels::empty<T>(input);
     auto run = [f, n = out.numel(), one = dy.numel() == 1](const Shape& kept, const Shape& input,
@@ -131,7 +132,12 @@ Tensor expand_values(const Tensor& dy, const Shape& kept, const Shape& input, F 
       });
     }
     return out;
-  });
+  };
+  if constexpr (kAnyDtype) {
+    return dispatch_any(dy.dtype(), per_type);
+  } else {
+    return dispatch(dy.dtype(), per_type);
+  }
 }
 
 }  // namespace
@@ -218,14 +224,15 @@ Tensor max(const Tensor& x, const std::vector<long>& axes, bool keepdim) {
 }
 
 Tensor broadcast_to(const Tensor& x, const Shape& shape) {
-  kernels::check_floating("broadcast_to", x);
+  kernels::check_defined("broadcast_to", x);
   const Shape from = x.shape();
   if (from == shape) return x;
   if (from.size() > shape.size() || broadcast_shapes("broadcast_to", from, shape) != shape) {
     throw std::invalid_argument("broadcast_to: cannot broadcast " + format_shape(from) + " to " +
                                 format_shape(shape));
   }
-  Tensor y = expand_values(x, from, shape, [](auto v) { return v; });
+  Tensor y = expand_values<true>(x, from, shape, [](auto v) { return v; });
+  if (!is_floating_point(x.dtype())) return y;  // int64 and bool: nothing to differentiate
   return record(
       "broadcast_to", y, {x},
       [from](const Tensor& dy) { return Gradients{reduce_to_shape(dy, from)}; }, Saves::nothing);

@@ -15,8 +15,8 @@ Tensor mean(const Tensor& x, const std::vector<long>& axes = {}, bool keepdim = 
 /// Maximum over `axes`; ties share the gradient equally. Throws std::invalid_argument when a
 /// reduced axis is empty.
 Tensor max(const Tensor& x, const std::vector<long>& axes = {}, bool keepdim = false);
-/// x repeated along broadcast axes to `shape`, as numpy.broadcast_to. Throws
-/// std::invalid_argument if x does not broadcast to `shape`.
+/// x repeated along broadcast axes to `shape`, as numpy.broadcast_to; any dtype (int64 and bool
+/// results carry no graph). Throws std::invalid_argument if x does not broadcast to `shape`.
 Tensor broadcast_to(const Tensor& x, const Shape& shape);
 /// Sums a gradient of a broadcast result back to an input's `shape`: over leading axes and over
 /// axes where `shape` has extent 1. Returns `grad` itself when the shapes already agree. Every

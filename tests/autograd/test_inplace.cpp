@@ -60,6 +60,34 @@ TEST_CASE("in-place ops change the values every handle sees and bump the version
   CHECK(labels.to_vector<std::int64_t>() == std::vector<std::int64_t>{11, 12});
 }
 
+TEST_CASE("copy_ expand and repeat broadcast int64 and bool tensors as they do floating ones",
+          "[autograd][inplace]") {
+  using Ints = std::vector<std::int64_t>;
+  Tensor labels = from_vector(Ints{0, 0, 0, 0, 0, 0}, {2, 3});
+  labels.copy_(from_vector(Ints{7, 8, 9}, {3}));
+  CHECK(labels.to_vector<std::int64_t>() == Ints{7, 8, 9, 7, 8, 9});
+  CHECK(labels.version() == 1);
+  labels.copy_(from_vector(Ints{-1}, {1}));
+  CHECK(labels.to_vector<std::int64_t>() == Ints{-1, -1, -1, -1, -1, -1});
+  Tensor mask = from_vector(std::vector<bool>{false, false, false, false}, {2, 2});
+  mask.copy_(from_vector(std::vector<bool>{true, false}, {1, 2}));
+  CHECK(mask.to_vector<std::int64_t>() == Ints{1, 0, 1, 0});
+  CHECK(mask.dtype() == boolean);
+
+  const Tensor column = from_vector(Ints{1, 2}, {2, 1});
+  CHECK(expand(column, {2, 3}).to_vector<std::int64_t>() == Ints{1, 1, 1, 2, 2, 2});
+  CHECK(expand(column, {2, 3}).dtype() == int64);
+  CHECK(repeat(from_vector(Ints{4, 5}, {2}), {2, 2}).to_vector<std::int64_t>() ==
+        Ints{4, 5, 4, 5, 4, 5, 4, 5});
+  CHECK(broadcast_to(from_vector(std::vector<bool>{true}, {1}), {3}).to_vector<std::int64_t>() ==
+        Ints{1, 1, 1});
+  CHECK_FALSE(broadcast_to(column, {2, 2}).requires_grad());
+
+  CHECK_THROWS_WITH(labels.copy_(from_vector(Ints{1, 2}, {2})),
+                    Catch::Contains("copy_: cannot broadcast (2, 3) with (2,)"));
+  CHECK_THROWS_WITH(expand(column, {3, 3}), Catch::Contains("expand: cannot expand (2, 1) to"));
+}
+
 TEST_CASE("a backward whose saved values were changed in place throws, naming both ops",
           "[autograd][inplace]") {
   Tensor w = f64({1, 2, 3}, true);
