@@ -123,8 +123,14 @@ void Module::train(bool on) {
   for (auto& entry : children_) entry.second->train(on);
 }
 
-void Module::zero_grad() {
-  for (Tensor& p : parameters()) p.zero_grad();
+void Module::zero_grad(bool set_to_none) {
+  for (Tensor& p : parameters()) {
+    if (set_to_none) {
+      p.set_grad(Tensor());
+    } else {
+      p.zero_grad();
+    }
+  }
 }
 
 void Module::to(Dtype dtype) {

@@ -47,8 +47,10 @@ class Module {
   void eval() { train(false); }
   bool is_training() const { return training_; }
 
-  /// Fills every parameter's gradient with zeros (keeping the buffers).
-  void zero_grad();
+  /// Drops every parameter's gradient (.grad() becomes undefined, and the next backward adopts its
+  /// buffers instead of adding into zeros), as PyTorch's zero_grad(set_to_none=True), its default
+  /// since 2.0; set_to_none = false fills the gradients with zeros, keeping the buffers.
+  void zero_grad(bool set_to_none = true);
   /// Converts every parameter and buffer to `dtype` in place: handles held elsewhere see the new
   /// values. Gradients are dropped.
   void to(Dtype dtype);

@@ -70,7 +70,10 @@ TEST_CASE("backward reaches every registered parameter", "[docs][modules]") {
   // [snippet: zero-grad]
   mean(model(ones({5, 3}))).backward();
   CHECK(model.fc1->weight.grad().defined());
-  model.zero_grad();  // fills with zeros; PyTorch 2 would reset them to None
+  model.zero_grad();  // drops them, as PyTorch 2's default (set_to_none=True)
+  CHECK_FALSE(model.fc1->weight.grad().defined());
+  mean(model(ones({5, 3}))).backward();
+  model.zero_grad(/*set_to_none=*/false);  // fills with zeros, keeping the buffers
   CHECK(xt::allclose(model.scale.grad().data<float>(), xt::xarray<float>{0}));
   // [end]
 }

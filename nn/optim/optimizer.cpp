@@ -113,8 +113,14 @@ void Optimizer::fuse_into_backward(bool fused) {
   fused_ = true;
 }
 
-void Optimizer::zero_grad() {
-  for (Tensor& p : params_) p.zero_grad();
+void Optimizer::zero_grad(bool set_to_none) {
+  for (Tensor& p : params_) {
+    if (set_to_none) {
+      p.set_grad(Tensor());
+    } else {
+      p.zero_grad();
+    }
+  }
 }
 
 void Optimizer::set_lr(double lr) {

@@ -25,8 +25,11 @@ class Optimizer {
 
   /// One update of every parameter that has a gradient; parameters without one are skipped.
   void step();
-  /// Zero-fills every parameter's gradient (keeping the buffers).
-  void zero_grad();
+  /// Drops every parameter's gradient, as PyTorch's zero_grad(set_to_none=True) (its default since
+  /// 2.0): the next backward adopts its gradient buffers instead of adding them into zeros, two
+  /// passes over every gradient saved per step. set_to_none = false fills them with zeros, keeping
+  /// the buffers (and a CapturedGraph replays that fill).
+  void zero_grad(bool set_to_none = true);
 
   /// With fused on, every plain backward() that reaches a parameter takes this optimizer's step
   /// for it when the pass ends, and stores no gradient (.grad() stays undefined; step() and
