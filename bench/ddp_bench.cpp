@@ -35,8 +35,8 @@ int main(int argc, char** argv) {
   distributed::Environment environment(argc, argv);
   std::string workload = "mlp_large";
   std::size_t steps = 50, reps = 3, threads = 1;
-  double bucket_mb = 25;
-  bool overlap = true;
+  double bucket_mb = 25, own_bucket_mb = 0.25;
+  bool overlap = true, zero_fill = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
@@ -50,11 +50,16 @@ int main(int argc, char** argv) {
       threads = std::stoul(next());
     else if (a == "--bucket-mb")
       bucket_mb = std::stod(next());
+    else if (a == "--own-bucket-mb")
+      own_bucket_mb = std::stod(next());
     else if (a == "--no-overlap")
       overlap = false;
+    else if (a == "--zero-fill")
+      zero_fill = true;
     else {
       std::cerr << "usage: [mpirun -np N] ddp_bench [--workload mlp_large|mlp_small] [--steps S]"
-                   " [--reps R] [--threads T] [--bucket-mb MB] [--no-overlap]\n";
+                   " [--reps R] [--threads T] [--bucket-mb MB] [--own-bucket-mb MB] [--no-overlap]"
+                   " [--zero-fill]\n";
       return a == "--help" ? 0 : 2;
     }
   }
@@ -84,13 +89,15 @@ int main(int argc, char** argv) {
     }
     distributed::DistributedDataParallelOptions options;
     options.bucket_cap_bytes = std::max<std::size_t>(1, static_cast<std::size_t>(bucket_mb * 1e6));
+    options.own_bucket_bytes =
+        std::max<std::size_t>(1, static_cast<std::size_t>(own_bucket_mb * (1 << 20)));
     options.overlap = overlap;
     distributed::DistributedDataParallel ddp(model, group, options);
     optim::SGD sgd(ddp.parameters(), w.lr);
     group.barrier();
     const auto start = std::chrono::steady_clock::now();
     for (std::size_t s = 0; s < steps; ++s) {
-      sgd.zero_grad();
+      sgd.zero_grad(/*set_to_none=*/!zero_fill);
       Tensor loss = cross_entropy(ddp(x), y);
       loss.backward();
       sgd.step();
@@ -105,8 +112,9 @@ int main(int argc, char** argv) {
     const double t = median(seconds);
     std::cout << "{\"program\": \"ddp_bench\", \"workload\": \"" << workload
               << "\", \"ranks\": " << ranks << ", \"threads\": " << threads
-              << ", \"bucket_mb\": " << bucket_mb
-              << ", \"overlap\": " << (overlap ? "true" : "false") << ", \"steps\": " << steps
+              << ", \"bucket_mb\": " << bucket_mb << ", \"own_bucket_mb\": " << own_bucket_mb
+              << ", \"overlap\": " << (overlap ? "true" : "false")
+              << ", \"zero_fill\": " << (zero_fill ? "true" : "false") << ", \"steps\": " << steps
               << ", \"median_seconds\": " << t
               << ", \"samples_per_s\": " << static_cast<double>(steps * w.batch) / t
               << ", \"allreduce_wait_share\": " << median(waits) / t

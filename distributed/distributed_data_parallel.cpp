@@ -132,16 +132,19 @@ void DistributedDataParallel::build_buckets() {
   std::vector<std::vector<std::size_t>> layout;
   std::vector<Dtype> dtypes;
   std::size_t bytes = 0;
+  bool closed = true;  // the next parameter starts a bucket
   for (std::size_t k = params_.size(); k-- > 0;) {
     const Dtype dtype = params_[k].dtype();
     const std::size_t size = params_[k].numel() * (dtype == float32 ? 4 : 8);
-    if (layout.empty() || bytes >= options_.bucket_cap_bytes || dtypes.back() != dtype) {
+    const bool own = size >= options_.own_bucket_bytes;
+    if (closed || own || bytes >= options_.bucket_cap_bytes || dtypes.back() != dtype) {
       layout.emplace_back();
       dtypes.push_back(dtype);
       bytes = 0;
     }
     layout.back().push_back(k);
     bytes += size;
+    closed = own;
   }
   buckets_.clear();
   for (std::size_t b = 0; b < layout.size(); ++b) {
@@ -154,7 +157,7 @@ void DistributedDataParallel::build_buckets() {
       slots_[k].offset = offset;
       offset += params_[k].numel();
     }
-    bucket.buffer = zeros({offset}, bucket.dtype);
+    if (bucket.params.size() > 1) bucket.buffer = zeros({offset}, bucket.dtype);
     bucket.pending = bucket.params.size();
     buckets_.push_back(std::move(bucket));
   }
@@ -208,10 +211,13 @@ void DistributedDataParallel::on_gradient(std::size_t index, const Tensor& grad)
   if (xgrad::detail::active_tape) {
     xgrad::detail::capture_unsupported("DistributedDataParallel's gradient averaging");
   }
-  dispatch(bucket.dtype, [&](auto zero) {
-    using T = decltype(zero);
-    copy_values(grad.data<T>().data(), bucket.buffer.data<T>().data() + slot.offset, grad.numel());
-  });
+  if (bucket.params.size() > 1) {
+    dispatch(bucket.dtype, [&](auto zero) {
+      using T = decltype(zero);
+      copy_values(grad.data<T>().data(), bucket.buffer.data<T>().data() + slot.offset,
+                  grad.numel());
+    });
+  }
   --bucket.pending;
   if (options_.overlap) launch_ready();
   // Give MPI a chance to move the buckets already out (it progresses only inside its calls).
@@ -226,7 +232,10 @@ void DistributedDataParallel::launch_ready() {
 
 void DistributedDataParallel::launch(Bucket& bucket) {
   bucket.launched = true;
-  bucket.work = group_.all_reduce_async(bucket.buffer, ReduceOp::avg);
+  // A bucket of one parameter is its gradient, or, where it got none, zeros (finish_pass).
+  Slot& first = slots_[bucket.params.front()];
+  const bool in_place = bucket.params.size() == 1 && first.grad.defined();
+  bucket.work = group_.all_reduce_async(in_place ? first.grad : bucket.buffer, ReduceOp::avg);
 }
 
 void DistributedDataParallel::finish_pass() {
@@ -256,11 +265,15 @@ void DistributedDataParallel::finish_pass() {
   for (std::size_t i : unused) {
     const Slot& slot = slots_[i];
     Bucket& bucket = buckets_[slot.bucket];
-    dispatch(bucket.dtype, [&](auto zero) {
-      using T = decltype(zero);
-      T* p = bucket.buffer.data<T>().data() + slot.offset;
-      std::fill(p, p + params_[i].numel(), T(0));
-    });
+    if (bucket.params.size() == 1) {
+      bucket.buffer = zeros({params_[i].numel()}, bucket.dtype);
+    } else {
+      dispatch(bucket.dtype, [&](auto zero) {
+        using T = decltype(zero);
+        T* p = bucket.buffer.data<T>().data() + slot.offset;
+        std::fill(p, p + params_[i].numel(), T(0));
+      });
+    }
     --bucket.pending;
   }
   // Which parameters got a gradient on some rank: those get the average even where unused here.
@@ -284,11 +297,13 @@ void DistributedDataParallel::finish_pass() {
     const Bucket& bucket = buckets_[slot.bucket];
     dispatch(bucket.dtype, [&](auto zero) {
       using T = decltype(zero);
-      const T* from = bucket.buffer.data<T>().data() + slot.offset;
       if (slot.grad.defined()) {
-        copy_values(from, slot.grad.data<T>().data(), params_[i].numel());
+        if (bucket.params.size() == 1) return;  // averaged in place
+        copy_values(bucket.buffer.data<T>().data() + slot.offset, slot.grad.data<T>().data(),
+                    params_[i].numel());
         return;
       }
+      const T* from = bucket.buffer.data<T>().data() + slot.offset;
       if (!used.defined() || used.data<double>()(i) == 0) return;  // unused everywhere
       Tensor average = zeros(params_[i].shape(), bucket.dtype);
       copy_values(from, average.data<T>().data(), params_[i].numel());
@@ -309,6 +324,7 @@ void DistributedDataParallel::reset_pass() {
   next_launch_ = 0;
   for (Slot& s : slots_) s.grad = Tensor();
   for (Bucket& b : buckets_) {
+    if (b.params.size() == 1) b.buffer = Tensor();  // zeros made for an unused parameter
     b.pending = b.params.size();
     b.launched = false;
     b.work = Work();

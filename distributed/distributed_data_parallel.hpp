@@ -17,6 +17,11 @@ struct DistributedDataParallelOptions {
   /// A bucket closes when it holds at least this many bytes of gradients (PyTorch's 25 MB); 1
   /// gives one bucket per parameter.
   std::size_t bucket_cap_bytes = 25u << 20;
+  /// A parameter whose gradient has at least this many bytes gets a bucket of its own. A bucket of
+  /// one parameter is averaged in place, in the gradient itself: no copy into a bucket buffer and
+  /// back (what PyTorch's gradient_as_bucket_view saves by making gradients views of the buffer).
+  /// From a few hundred KB up one more message costs less than those two passes over the values.
+  std::size_t own_bucket_bytes = 256u << 10;
   /// Start each bucket's allreduce as soon as its gradients are complete (overlapping the rest of
   /// backward); false starts them all when the backward pass ends.
   bool overlap = true;
@@ -32,11 +37,12 @@ struct DistributedDataParallelOptions {
 /// std::invalid_argument on every rank, naming the first difference, if they differ) and copies
 /// rank 0's parameters and buffers to every rank. During each plain backward() every parameter's
 /// complete gradient is copied into its bucket (buckets filled in reverse registration order, the
-/// order backward produces them); a full bucket is averaged over ranks with a non-blocking
-/// allreduce while backward goes on, and when the pass ends every bucket is waited for and the
-/// averaged gradients are written back: into .grad(), or handed to the optimizer step fused into
-/// backward. So any optimizer, fused or not, sees the gradient of the mean loss over all ranks'
-/// samples. A parameter may not have another post-accumulate-grad hook.
+/// order backward produces them; a bucket of one parameter uses the gradient itself); a full
+/// bucket is averaged over ranks with a non-blocking allreduce while backward goes on, and when
+/// the pass ends every bucket is waited for and the averaged gradients are written back: into
+/// .grad(), or handed to the optimizer step fused into backward. So any optimizer, fused or not,
+/// sees the gradient of the mean loss over all ranks' samples. A parameter may not have another
+/// post-accumulate-grad hook.
 class DistributedDataParallel : public nn::Module {
  public:
   DistributedDataParallel(std::shared_ptr<nn::Module> module, ProcessGroup& group,
@@ -81,8 +87,9 @@ class DistributedDataParallel : public nn::Module {
   struct Bucket {
     Dtype dtype;
     std::vector<std::size_t> params;  // indices into params_
-    Tensor buffer;                    // 1-D, the bucket's gradients back to back
-    std::size_t pending = 0;          // gradients still to arrive in this pass
+    Tensor buffer;  // 1-D, the bucket's gradients back to back; for one parameter, made only
+                    // when it got no gradient (its gradient is reduced in place)
+    std::size_t pending = 0;  // gradients still to arrive in this pass
     Work work;
     bool launched = false;
   };

@@ -4,8 +4,13 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 #include <thread>
+
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "autograd/factory.hpp"
 #include "autograd/shape.hpp"
@@ -41,6 +46,26 @@ MPI_Datatype mpi_type(Dtype dtype, const std::string& what) {
 // (docs/distributed.md, Measurements). A value the user set (environment or mpirun --mca) wins.
 void prefer_ring_allreduce() {
   setenv("OMPI_MCA_coll_libnbc_iallreduce_algorithm", "1", /*overwrite=*/0);
+}
+
+// Open MPI's non-blocking collectives allocate their scratch buffers call by call (libnbc's ring:
+// one the size of the message). glibc gives a freed block of a few MB back to the kernel (munmap,
+// or trimming the top of the heap), so every step's collectives write into fresh pages that the
+// kernel must fault in and zero in the middle of the copy: with two buckets of a few MB instead of
+// one, mlp_large at 2 ranks ran at a third of its speed, with page faults and memset a quarter of
+// the profile (docs/distributed.md). Keep freed blocks below 32 MB (glibc's largest mmap
+// threshold) in the heap, and up to 128 MB at its top, for the next step to reuse. A setting of
+// the user's (GLIBC_TUNABLES or the MALLOC_*_ variables) wins.
+void keep_freed_memory() {
+#ifdef __GLIBC__
+  const char* tunables = std::getenv("GLIBC_TUNABLES");
+  if ((tunables && std::strstr(tunables, "glibc.malloc.")) ||
+      std::getenv("MALLOC_MMAP_THRESHOLD_") || std::getenv("MALLOC_TRIM_THRESHOLD_")) {
+    return;
+  }
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 128 << 20);
+#endif
 }
 
 MPI_Op mpi_op(ReduceOp op) {
@@ -118,6 +143,7 @@ const char* reduce_op_name(ReduceOp op) {
 
 Environment::Environment(int& argc, char**& argv) {
   prefer_ring_allreduce();
+  keep_freed_memory();
   int provided = 0;
   MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
@@ -125,6 +151,7 @@ Environment::Environment(int& argc, char**& argv) {
 
 Environment::Environment() {
   prefer_ring_allreduce();
+  keep_freed_memory();
   int provided = 0;
   MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);

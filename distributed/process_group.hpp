@@ -43,7 +43,10 @@ class CollectiveTimeout : public CollectiveError {
 /// Initialises MPI (threads funnelled: only the thread that made it calls MPI) and finalises it
 /// when destroyed. If a collective has failed in this process, the destructor calls MPI_Abort
 /// instead: the communicator may be waiting for a dead rank, and MPI_Finalize would wait too.
-/// Make one, first thing in main, before any ProcessGroup.
+/// Make one, first thing in main, before any ProcessGroup. It also asks glibc's malloc to keep
+/// freed blocks of up to 32 MB for reuse instead of handing them back to the kernel (MPI's
+/// collectives allocate scratch buffers of a message's size each call), unless GLIBC_TUNABLES or
+/// MALLOC_MMAP_THRESHOLD_/MALLOC_TRIM_THRESHOLD_ set malloc's behaviour already.
 class Environment {
  public:
   Environment(int& argc, char**& argv);
