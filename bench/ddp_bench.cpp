@@ -1,8 +1,10 @@
 // Data-parallel throughput: mlp_large (784-1024-1024-10, batch 256) or mlp_small (2-64-64-3,
 // batch 32) trained with plain SGD through DistributedDataParallel, the global batch split over
-// the ranks (strong scaling: N ranks x batch/N rows per step). One JSON line per run from rank 0:
+// the ranks (strong scaling: N ranks x batch/N rows per step; --batch N*256 keeps 256 rows per
+// rank, weak scaling as Horovod measures it). One JSON line per run from rank 0:
 //   mpirun -np 2 ddp_bench --workload mlp_large --threads 1
 //   ddp_bench --workload mlp_large --threads 2          (one rank: the baseline)
+//   mpirun -np 2 ddp_bench --workload mlp_large --batch 512   (weak scaling)
 #include <algorithm>
 #include <chrono>
 #include <iostream>
@@ -34,7 +36,7 @@ double median(std::vector<double> v) {
 int main(int argc, char** argv) {
   distributed::Environment environment(argc, argv);
   std::string workload = "mlp_large";
-  std::size_t steps = 50, reps = 3, threads = 1;
+  std::size_t steps = 50, reps = 3, threads = 1, batch = 0;
   double bucket_mb = 25, own_bucket_mb = 0.25;
   bool overlap = true, zero_fill = false;
   for (int i = 1; i < argc; ++i) {
@@ -46,6 +48,8 @@ int main(int argc, char** argv) {
       steps = std::stoul(next());
     else if (a == "--reps")
       reps = std::stoul(next());
+    else if (a == "--batch")
+      batch = std::stoul(next());
     else if (a == "--threads")
       threads = std::stoul(next());
     else if (a == "--bucket-mb")
@@ -58,13 +62,15 @@ int main(int argc, char** argv) {
       zero_fill = true;
     else {
       std::cerr << "usage: [mpirun -np N] ddp_bench [--workload mlp_large|mlp_small] [--steps S]"
-                   " [--reps R] [--threads T] [--bucket-mb MB] [--own-bucket-mb MB] [--no-overlap]"
+                   " [--reps R] [--threads T] [--batch GLOBAL_ROWS] [--bucket-mb MB] "
+                   "[--own-bucket-mb MB] [--no-overlap]"
                    " [--zero-fill]\n";
       return a == "--help" ? 0 : 2;
     }
   }
-  const Workload w = workload == "mlp_small" ? Workload{{2, 64, 64, 3}, 32, 0.1}
-                                             : Workload{{784, 1024, 1024, 10}, 256, 0.01};
+  Workload w = workload == "mlp_small" ? Workload{{2, 64, 64, 3}, 32, 0.1}
+                                       : Workload{{784, 1024, 1024, 10}, 256, 0.01};
+  if (batch) w.batch = batch;
   set_num_threads(static_cast<int>(threads));
   distributed::ProcessGroup group;
   const auto ranks = static_cast<std::size_t>(group.world_size());
@@ -111,8 +117,9 @@ int main(int argc, char** argv) {
   if (group.rank() == 0) {
     const double t = median(seconds);
     std::cout << "{\"program\": \"ddp_bench\", \"workload\": \"" << workload
-              << "\", \"ranks\": " << ranks << ", \"threads\": " << threads
-              << ", \"bucket_mb\": " << bucket_mb << ", \"own_bucket_mb\": " << own_bucket_mb
+              << "\", \"ranks\": " << ranks << ", \"batch\": " << w.batch
+              << ", \"threads\": " << threads << ", \"bucket_mb\": " << bucket_mb
+              << ", \"own_bucket_mb\": " << own_bucket_mb
               << ", \"overlap\": " << (overlap ? "true" : "false")
               << ", \"zero_fill\": " << (zero_fill ? "true" : "false") << ", \"steps\": " << steps
               << ", \"median_seconds\": " << t
