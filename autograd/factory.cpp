@@ -3,10 +3,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 
+#include <xtensor/xstrides.hpp>
+
 #include "autograd/ops/kernels.hpp"
+#include "autograd/storage.hpp"
 
 namespace xgrad {
 
@@ -121,6 +126,39 @@ Tensor from_vector(const std::vector<std::int64_t>& values, const Shape& shape, 
 }
 Tensor from_vector(const std::vector<bool>& values, const Shape& shape, Dtype dtype) {
   return from_values(values, shape, dtype);
+}
+
+Tensor from_blob(void* data, const Shape& shape, std::function<void(void*)> deleter, Dtype dtype) {
+  const std::size_t n = checked_numel("from_blob", shape);
+  if (n == 0) {
+    if (deleter) deleter(data);
+    return zeros(shape, dtype);
+  }
+  if (!data) {
+    throw std::invalid_argument("from_blob: data is null for shape " + format_shape(shape) + " (" +
+                                std::to_string(n) + " elements)");
+  }
+  return dispatch_any(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    if (reinterpret_cast<std::uintptr_t>(data) % alignof(T) != 0) {
+      std::ostringstream message;
+      message << "from_blob: data " << data << " is not aligned for " << dtype_name(dtype)
+              << " (its address must be a multiple of " << alignof(T) << ")";
+      throw std::invalid_argument(message.str());
+    }
+    typename TensorValues<T>::shape_type extents(shape.begin(), shape.end());
+    typename TensorValues<T>::strides_type strides(extents.size());
+    xt::compute_strides(extents, xt::layout_type::row_major, strides);
+    // From here the buffer is the values': if making them fails, it is given back as they die.
+    detail::lend(data, std::move(deleter));
+    typename TensorValues<T>::storage_type buffer(n,
+                                                  detail::ValueAllocator<T>(static_cast<T*>(data)));
+    return Tensor(TensorValues<T>(std::move(buffer), std::move(extents), std::move(strides)));
+  });
+}
+
+Tensor from_blob(void* data, const Shape& shape, Dtype dtype) {
+  return from_blob(data, shape, {}, dtype);
 }
 
 Tensor rand(const Shape& shape, Generator& generator, Dtype dtype) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "autograd/dtype.hpp"
@@ -31,6 +32,19 @@ Tensor from_vector(const std::vector<double>& values, const Shape& shape, Dtype 
 Tensor from_vector(const std::vector<std::int64_t>& values, const Shape& shape,
                    Dtype dtype = int64);
 Tensor from_vector(const std::vector<bool>& values, const Shape& shape, Dtype dtype = boolean);
+/// A tensor whose values are the caller's memory at `data`, not a copy (torch::from_blob): `shape`
+/// values of `dtype`, row-major, at an address aligned for the dtype (bool: bytes 0 or 1). Writes
+/// through the tensor (in-place ops, data()) change that memory and changes to it are what the
+/// tensor reads. The memory must stay valid while any tensor shares these values: the tensor, its
+/// detach()ed copies, graphs that saved it; when the last of them dies, `deleter` (if
+/// given) is called with `data`, at once for a shape with no elements. Ops make new tensors as
+/// usual; only the values of this one live in the caller's memory.
+///   std::vector<float> pixels = load();
+///   Tensor image = from_blob(pixels.data(), {28, 28});   // pixels must outlive image
+/// Throws std::invalid_argument for a null or misaligned `data`.
+Tensor from_blob(void* data, const Shape& shape, Dtype dtype = float32);
+Tensor from_blob(void* data, const Shape& shape, std::function<void(void*)> deleter,
+                 Dtype dtype = float32);
 /// The n x n identity matrix.
 Tensor eye(std::size_t n, Dtype dtype = float32);
 /// Random factories make float32 or float64 tensors (std::invalid_argument otherwise).

@@ -2,7 +2,10 @@
 #include "autograd/storage.hpp"
 #include "autograd/tape.hpp"
 
+#include <functional>
+#include <mutex>
 #include <type_traits>
+#include <unordered_map>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -14,6 +17,54 @@
 namespace xgrad::detail {
 
 std::atomic<std::uint64_t> in_place_changes{0};
+std::atomic<std::size_t> lent_buffers{0};
+
+namespace {
+
+// The buffers from_blob lent, each with its owner's deleter (empty: none). A pointer may be lent
+// more than once (two from_blob calls on the same memory), so each lending is its own entry, given
+// back when the values holding it die.
+struct Lent {
+  std::mutex mutex;
+  std::unordered_multimap<const void*, std::function<void(void*)>> deleters;
+};
+
+// Never destroyed: values lent a buffer may die during static destruction.
+Lent& lent() {
+  static Lent* registry = new Lent;
+  return *registry;
+}
+
+}  // namespace
+
+void lend(void* buffer, std::function<void(void*)> deleter) {
+  Lent& registry = lent();
+  std::lock_guard<std::mutex> lock(registry.mutex);
+  registry.deleters.emplace(buffer, std::move(deleter));
+  lent_buffers.fetch_add(1, std::memory_order_relaxed);
+}
+
+bool is_lent(const void* buffer) noexcept {
+  if (lent_buffers.load(std::memory_order_relaxed) == 0) return false;
+  Lent& registry = lent();
+  std::lock_guard<std::mutex> lock(registry.mutex);
+  return registry.deleters.count(buffer) != 0;
+}
+
+bool give_back_if_lent(void* buffer) noexcept {
+  std::function<void(void*)> deleter;
+  {
+    Lent& registry = lent();
+    std::lock_guard<std::mutex> lock(registry.mutex);
+    const auto entry = registry.deleters.find(buffer);
+    if (entry == registry.deleters.end()) return false;
+    deleter = std::move(entry->second);
+    registry.deleters.erase(entry);
+    lent_buffers.fetch_sub(1, std::memory_order_relaxed);
+  }
+  if (deleter) deleter(buffer);
+  return true;
+}
 
 namespace {
 
@@ -26,7 +77,7 @@ constexpr std::size_t kMaxRecycledBytes = std::size_t{64} << 20;
 constexpr std::size_t kMaxRecycledBuffers = 32;
 
 template <class T>
-using Buffer = typename xt::xarray<T>::storage_type;
+using Buffer = typename TensorValues<T>::storage_type;
 
 // One thread's buffers of one element type, oldest first.
 template <class T>
@@ -88,7 +139,7 @@ void recycle(Storage& storage) noexcept {
         if constexpr (kRecycled<T>) {
           Buffer<T>& buffer = values.storage();
           const std::size_t bytes = buffer.size() * sizeof(T);
-          if (!recyclable(bytes)) return;
+          if (!recyclable(bytes) || is_lent(buffer.data())) return;  // from_blob's: the caller's
           Bins* bins = open_bins();
           if (!bins) return;
           Bin<T>& bin = bin_of(*bins, T{});
@@ -167,26 +218,26 @@ std::shared_ptr<Storage> born(std::shared_ptr<Storage> storage) {
 }  // namespace
 
 template <class T>
-std::shared_ptr<Storage> make_storage(xt::xarray<T>&& values) {
+std::shared_ptr<Storage> make_storage(TensorValues<T>&& values) {
   return born(std::allocate_shared<Storage>(StorageAllocator<Storage>(), std::move(values)));
 }
 
 template <class T>
 std::shared_ptr<Storage> allocate_storage(ShapeRef shape) {
-  typename xt::xarray<T>::shape_type extents(shape.begin(), shape.end());
+  typename TensorValues<T>::shape_type extents(shape.begin(), shape.end());
   Buffer<T> buffer;
   if constexpr (!kRecycled<T>) {
     return std::allocate_shared<Storage>(StorageAllocator<Storage>(),
-                                         std::in_place_type<xt::xarray<T>>, extents);
+                                         std::in_place_type<TensorValues<T>>, extents);
   } else if (take_recycled<T>(shape_numel(shape), buffer)) {
-    typename xt::xarray<T>::strides_type strides(extents.size());
+    typename TensorValues<T>::strides_type strides(extents.size());
     xt::compute_strides(extents, xt::layout_type::row_major, strides);
     return std::allocate_shared<Storage>(StorageAllocator<Storage>(),
-                                         std::in_place_type<xt::xarray<T>>, std::move(buffer),
+                                         std::in_place_type<TensorValues<T>>, std::move(buffer),
                                          std::move(extents), std::move(strides));
   }
   return std::allocate_shared<Storage>(StorageAllocator<Storage>(),
-                                       std::in_place_type<xt::xarray<T>>, extents);
+                                       std::in_place_type<TensorValues<T>>, extents);
 }
 
 template <class T>
@@ -194,12 +245,12 @@ std::shared_ptr<Storage> make_storage(ShapeRef shape) {
   return born(allocate_storage<T>(shape));
 }
 
-template std::shared_ptr<Storage> make_storage<float>(xt::xarray<float>&& values);
-template std::shared_ptr<Storage> make_storage<double>(xt::xarray<double>&& values);
+template std::shared_ptr<Storage> make_storage<float>(TensorValues<float>&& values);
+template std::shared_ptr<Storage> make_storage<double>(TensorValues<double>&& values);
 template std::shared_ptr<Storage> make_storage<float>(ShapeRef shape);
 template std::shared_ptr<Storage> make_storage<double>(ShapeRef shape);
-template std::shared_ptr<Storage> make_storage<std::int64_t>(xt::xarray<std::int64_t>&& values);
-template std::shared_ptr<Storage> make_storage<bool>(xt::xarray<bool>&& values);
+template std::shared_ptr<Storage> make_storage<std::int64_t>(TensorValues<std::int64_t>&& values);
+template std::shared_ptr<Storage> make_storage<bool>(TensorValues<bool>&& values);
 template std::shared_ptr<Storage> make_storage<std::int64_t>(ShapeRef shape);
 template std::shared_ptr<Storage> make_storage<bool>(ShapeRef shape);
 

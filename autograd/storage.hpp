@@ -3,6 +3,7 @@
 // of going back to malloc.
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "autograd/shape.hpp"
@@ -10,9 +11,14 @@
 
 namespace xgrad::detail {
 
+/// Lends `buffer` to the values that will next be made with a ValueAllocator holding it
+/// (from_blob): when they die it is given back, `deleter` (if any) called with it, instead of
+/// freed.
+void lend(void* buffer, std::function<void(void*)> deleter);
+
 /// Storage holding `values`.
 template <class T>
-std::shared_ptr<Storage> make_storage(xt::xarray<T>&& values);
+std::shared_ptr<Storage> make_storage(TensorValues<T>&& values);
 
 /// Storage of `shape` with uninitialised values, in a recycled buffer when one of that size is at
 /// hand: a training loop makes the same shapes every step, and a large buffer handed back to
@@ -21,12 +27,12 @@ std::shared_ptr<Storage> make_storage(xt::xarray<T>&& values);
 template <class T>
 std::shared_ptr<Storage> make_storage(ShapeRef shape);
 
-extern template std::shared_ptr<Storage> make_storage<float>(xt::xarray<float>&& values);
-extern template std::shared_ptr<Storage> make_storage<double>(xt::xarray<double>&& values);
+extern template std::shared_ptr<Storage> make_storage<float>(TensorValues<float>&& values);
+extern template std::shared_ptr<Storage> make_storage<double>(TensorValues<double>&& values);
 extern template std::shared_ptr<Storage> make_storage<float>(ShapeRef shape);
 extern template std::shared_ptr<Storage> make_storage<double>(ShapeRef shape);
-extern template std::shared_ptr<Storage> make_storage<std::int64_t>(xt::xarray<std::int64_t>&&);
-extern template std::shared_ptr<Storage> make_storage<bool>(xt::xarray<bool>&& values);
+extern template std::shared_ptr<Storage> make_storage<std::int64_t>(TensorValues<std::int64_t>&&);
+extern template std::shared_ptr<Storage> make_storage<bool>(TensorValues<bool>&& values);
 extern template std::shared_ptr<Storage> make_storage<std::int64_t>(ShapeRef shape);
 extern template std::shared_ptr<Storage> make_storage<bool>(ShapeRef shape);
 

@@ -80,7 +80,7 @@ long tape_references(const Storage& storage);
 /// the values a kernel was recorded over.
 template <class T>
 T* replay_values(Storage& storage, std::size_t n) {
-  auto* values = std::get_if<xt::xarray<T>>(&storage);
+  auto* values = std::get_if<TensorValues<T>>(&storage);
   if (!values || values->size() != n) throw_replay_changed(storage, n);
   return values->data();
 }

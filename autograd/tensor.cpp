@@ -30,7 +30,7 @@ void check_can_require_grad(const char* op, Dtype dtype) {
 }
 
 template <class T>
-std::shared_ptr<detail::TensorImpl> make_impl(xt::xarray<T>&& values, bool requires_grad) {
+std::shared_ptr<detail::TensorImpl> make_impl(TensorValues<T>&& values, bool requires_grad) {
   if (requires_grad) check_can_require_grad("Tensor", dtype_of<T>());
   auto impl = detail::new_impl();
   impl->storage = detail::make_storage(std::move(values));
@@ -51,15 +51,27 @@ inline const detail::TensorImpl& checked(const std::shared_ptr<detail::TensorImp
 
 }  // namespace
 
-Tensor::Tensor(xt::xarray<float> values, bool requires_grad)
+Tensor::Tensor(TensorValues<float> values, bool requires_grad)
     : impl_(make_impl(std::move(values), requires_grad)) {}
 
-Tensor::Tensor(xt::xarray<double> values, bool requires_grad)
+Tensor::Tensor(TensorValues<double> values, bool requires_grad)
     : impl_(make_impl(std::move(values), requires_grad)) {}
 
-Tensor::Tensor(xt::xarray<std::int64_t> values) : impl_(make_impl(std::move(values), false)) {}
+Tensor::Tensor(TensorValues<std::int64_t> values) : impl_(make_impl(std::move(values), false)) {}
 
-Tensor::Tensor(xt::xarray<bool> values) : impl_(make_impl(std::move(values), false)) {}
+Tensor::Tensor(TensorValues<bool> values) : impl_(make_impl(std::move(values), false)) {}
+
+Tensor::Tensor(const xt::xarray<float>& values, bool requires_grad)
+    : impl_(make_impl(TensorValues<float>(values), requires_grad)) {}
+
+Tensor::Tensor(const xt::xarray<double>& values, bool requires_grad)
+    : impl_(make_impl(TensorValues<double>(values), requires_grad)) {}
+
+Tensor::Tensor(const xt::xarray<std::int64_t>& values)
+    : impl_(make_impl(TensorValues<std::int64_t>(values), false)) {}
+
+Tensor::Tensor(const xt::xarray<bool>& values)
+    : impl_(make_impl(TensorValues<bool>(values), false)) {}
 
 Dtype Tensor::dtype() const {
   // The alternatives of Storage are in the order of Dtype.
@@ -96,8 +108,8 @@ std::size_t Tensor::size(long axis) const {
 }
 
 template <class T>
-xt::xarray<T>& Tensor::data() {
-  auto* values = std::get_if<xt::xarray<T>>(checked(impl_, "data").storage.get());
+TensorValues<T>& Tensor::data() {
+  auto* values = std::get_if<TensorValues<T>>(checked(impl_, "data").storage.get());
   if (!values) {
     throw std::invalid_argument(std::string("data: tensor is ") + dtype_name(dtype()) + ", not " +
                                 dtype_name(dtype_of<T>()));
@@ -106,18 +118,18 @@ xt::xarray<T>& Tensor::data() {
 }
 
 template <class T>
-const xt::xarray<T>& Tensor::data() const {
+const TensorValues<T>& Tensor::data() const {
   return const_cast<Tensor*>(this)->data<T>();
 }
 
-template xt::xarray<float>& Tensor::data<float>();
-template xt::xarray<double>& Tensor::data<double>();
-template const xt::xarray<float>& Tensor::data<float>() const;
-template const xt::xarray<double>& Tensor::data<double>() const;
-template xt::xarray<std::int64_t>& Tensor::data<std::int64_t>();
-template xt::xarray<bool>& Tensor::data<bool>();
-template const xt::xarray<std::int64_t>& Tensor::data<std::int64_t>() const;
-template const xt::xarray<bool>& Tensor::data<bool>() const;
+template TensorValues<float>& Tensor::data<float>();
+template TensorValues<double>& Tensor::data<double>();
+template const TensorValues<float>& Tensor::data<float>() const;
+template const TensorValues<double>& Tensor::data<double>() const;
+template TensorValues<std::int64_t>& Tensor::data<std::int64_t>();
+template TensorValues<bool>& Tensor::data<bool>();
+template const TensorValues<std::int64_t>& Tensor::data<std::int64_t>() const;
+template const TensorValues<bool>& Tensor::data<bool>() const;
 
 double Tensor::item() const {
   return item<double>();

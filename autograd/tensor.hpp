@@ -8,6 +8,8 @@
 #include <initializer_list>
 #include <iosfwd>
 #include <memory>
+#include <type_traits>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -25,13 +27,71 @@ class PostAccumulateGradHook;
 
 namespace detail {
 
+/// The buffers from_blob lent: how many are live (a fast "none" test for deallocate), whether a
+/// pointer is one, and giving one back to its owner (its deleter runs, if it has one) instead of
+/// freeing it.
+extern std::atomic<std::size_t> lent_buffers;
+bool is_lent(const void* buffer) noexcept;
+bool give_back_if_lent(void* buffer) noexcept;
+
+/// The allocator of every tensor's values: std::allocator, except that one made with a caller's
+/// buffer (from_blob) hands out that buffer on its first allocation, and that a lent buffer, when
+/// the values holding it die, goes back to its owner rather than to operator delete. The lent
+/// pointer is used once, so after construction every ValueAllocator behaves alike and compares
+/// equal (moving values between tensors never needs a copy).
+template <class T>
+struct ValueAllocator {
+  using value_type = T;
+  using is_always_equal = std::true_type;
+  using propagate_on_container_move_assignment = std::true_type;
+
+  ValueAllocator() noexcept = default;
+  explicit ValueAllocator(T* lend) noexcept : lent(lend) {}
+  template <class U>
+  ValueAllocator(const ValueAllocator<U>&) noexcept {}
+  ValueAllocator select_on_container_copy_construction() const noexcept { return {}; }
+
+  T* allocate(std::size_t n) {
+    if (__builtin_expect(lent != nullptr, 0)) return std::exchange(lent, nullptr);
+    return std::allocator<T>().allocate(n);
+  }
+  void deallocate(T* p, std::size_t n) noexcept {
+    if (__builtin_expect(lent_buffers.load(std::memory_order_relaxed) != 0, 0) &&
+        give_back_if_lent(p)) {
+      return;
+    }
+    std::allocator<T>().deallocate(p, n);
+  }
+
+  template <class U>
+  bool operator==(const ValueAllocator<U>&) const noexcept {
+    return true;
+  }
+  template <class U>
+  bool operator!=(const ValueAllocator<U>&) const noexcept {
+    return false;
+  }
+
+  T* lent = nullptr;  // from_blob's buffer, until the first allocation takes it
+};
+
+}  // namespace detail
+
+/// The xtensor container of a tensor's values (Tensor::data): an xt::xarray, row-major, whose
+/// allocator lets from_blob's tensors use memory the caller owns. It converts to and from
+/// xt::xarray<T> by copying.
+template <class T>
+using TensorValues = xt::xarray<T, xt::layout_type::row_major, detail::ValueAllocator<T>>;
+
+namespace detail {
+
 /// The values of a tensor, one alternative per Dtype in its order. Shared by a tensor, its
 /// detach()ed copies and the saved-output handles of backward nodes, so none of those copies the
 /// data. `version` counts the in-place changes of the values (PyTorch's version counter): a node
 /// records the versions of what its backward reads and refuses to run if they moved on;
 /// `modified_by` names the op of the last change, for that error.
-struct Storage : std::variant<xt::xarray<float>, xt::xarray<double>, xt::xarray<std::int64_t>,
-                              xt::xarray<bool>> {
+struct Storage : std::variant<TensorValues<float>, TensorValues<double>, TensorValues<std::int64_t>,
+                              TensorValues<bool>> {
   using variant::variant;
   std::uint32_t version = 0;
   const char* modified_by = nullptr;
@@ -78,11 +138,16 @@ struct TensorImpl {
 class Tensor {
  public:
   Tensor() = default;
-  explicit Tensor(xt::xarray<float> values, bool requires_grad = false);
-  explicit Tensor(xt::xarray<double> values, bool requires_grad = false);
+  explicit Tensor(TensorValues<float> values, bool requires_grad = false);
+  explicit Tensor(TensorValues<double> values, bool requires_grad = false);
   /// Integer and boolean tensors never require grad.
-  explicit Tensor(xt::xarray<std::int64_t> values);
-  explicit Tensor(xt::xarray<bool> values);
+  explicit Tensor(TensorValues<std::int64_t> values);
+  explicit Tensor(TensorValues<bool> values);
+  /// From a plain xt::xarray, whose values are copied into the tensor's own container.
+  explicit Tensor(const xt::xarray<float>& values, bool requires_grad = false);
+  explicit Tensor(const xt::xarray<double>& values, bool requires_grad = false);
+  explicit Tensor(const xt::xarray<std::int64_t>& values);
+  explicit Tensor(const xt::xarray<bool>& values);
   explicit Tensor(std::shared_ptr<detail::TensorImpl> impl) : impl_(std::move(impl)) {}
 
   bool defined() const { return impl_ != nullptr; }
@@ -100,9 +165,9 @@ class Tensor {
   /// throws std::invalid_argument. Writing through it changes the tensor in place, unseen by
   /// autograd, as torch's .data does.
   template <class T>
-  xt::xarray<T>& data();
+  TensorValues<T>& data();
   template <class T>
-  const xt::xarray<T>& data() const;
+  const TensorValues<T>& data() const;
   /// The value of a one-element tensor, as a double. Throws std::invalid_argument otherwise.
   double item() const;
   /// The value of a one-element tensor as T (float, double, std::int64_t or bool), converted from
@@ -203,14 +268,14 @@ class Tensor {
   std::shared_ptr<detail::TensorImpl> impl_;
 };
 
-extern template xt::xarray<float>& Tensor::data<float>();
-extern template xt::xarray<double>& Tensor::data<double>();
-extern template const xt::xarray<float>& Tensor::data<float>() const;
-extern template const xt::xarray<double>& Tensor::data<double>() const;
-extern template xt::xarray<std::int64_t>& Tensor::data<std::int64_t>();
-extern template xt::xarray<bool>& Tensor::data<bool>();
-extern template const xt::xarray<std::int64_t>& Tensor::data<std::int64_t>() const;
-extern template const xt::xarray<bool>& Tensor::data<bool>() const;
+extern template TensorValues<float>& Tensor::data<float>();
+extern template TensorValues<double>& Tensor::data<double>();
+extern template const TensorValues<float>& Tensor::data<float>() const;
+extern template const TensorValues<double>& Tensor::data<double>() const;
+extern template TensorValues<std::int64_t>& Tensor::data<std::int64_t>();
+extern template TensorValues<bool>& Tensor::data<bool>();
+extern template const TensorValues<std::int64_t>& Tensor::data<std::int64_t>() const;
+extern template const TensorValues<bool>& Tensor::data<bool>() const;
 
 namespace detail {
 

@@ -232,7 +232,7 @@ Tensor binarize(const Tensor& input, double threshold) {
   return dispatch(input.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const auto& values = input.data<T>();
-    xt::xarray<T> out = xt::xarray<T>::from_shape(values.shape());
+    TensorValues<T> out = TensorValues<T>::from_shape(values.shape());
     for (std::size_t i = 0; i < values.size(); ++i) {
       const T v = values.data()[i];
       if (std::isnan(v)) fail("binarize", "input" + format_position(input.shape(), i) + " is NaN");

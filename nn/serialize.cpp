@@ -270,7 +270,7 @@ Tensor parse_npy(const std::string& bytes) {
   const char* data = bytes.data() + prefix + header_length;
   return dispatch_any(dtype, [&](auto tag) {
     using T = decltype(tag);
-    xt::xarray<T> values = xt::xarray<T>::from_shape(shape);
+    TensorValues<T> values = TensorValues<T>::from_shape(shape);
     if constexpr (std::is_same_v<T, bool>) {
       // A bool object must hold 0 or 1; numpy writes those, a damaged file may hold any byte.
       for (std::size_t i = 0; i < numel; ++i) values.data()[i] = data[i] != 0;

@@ -107,8 +107,8 @@ Tensor arg_extreme(const char* op, const Tensor& x, Better better) {
   }
   return dispatch_any(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    return Tensor(xt::xarray<std::int64_t>(extreme_index(kernels::values<T>(x), x.numel(), 1,
-                                                         [&](T u, T v) { return better(u, v); })));
+    return Tensor(TensorValues<std::int64_t>(extreme_index(
+        kernels::values<T>(x), x.numel(), 1, [&](T u, T v) { return better(u, v); })));
   });
 }
 

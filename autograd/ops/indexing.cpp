@@ -56,7 +56,7 @@ Tensor take_masked(const Tensor& y, std::size_t dim, const Tensor& mask) {
   for (std::size_t i = 0; i < mask.numel(); ++i) {
     if (m[i]) positions.push_back(static_cast<std::int64_t>(i));
   }
-  xt::xarray<std::int64_t> chosen = xt::xarray<std::int64_t>::from_shape({positions.size()});
+  TensorValues<std::int64_t> chosen = TensorValues<std::int64_t>::from_shape({positions.size()});
   std::copy(positions.begin(), positions.end(), chosen.data());
   return index_select(flat, static_cast<long>(dim), Tensor(std::move(chosen)));
 }

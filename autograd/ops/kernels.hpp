@@ -280,7 +280,7 @@ Tensor unary_reusing(const Tensor& x, F f) {
         for (std::size_t i = begin; i < end; ++i) v[i] = f(v[i]);
       });
     };
-    T* v = std::get<xt::xarray<T>>(*x.impl()->storage).data();
+    T* v = std::get<TensorValues<T>>(*x.impl()->storage).data();
     run(v, v);
     record_kernel<T, T>("unary", x, x, run);
   });
@@ -301,7 +301,7 @@ Tensor binary_reusing(const char* op, const Tensor& a, const Tensor& b, F f) {
         for (std::size_t i = begin; i < end; ++i) va[i] = f(va[i], vb[i]);
       });
     };
-    T* va = std::get<xt::xarray<T>>(*a.impl()->storage).data();
+    T* va = std::get<TensorValues<T>>(*a.impl()->storage).data();
     run(va, values<T>(b), va);
     record_kernel<T, T, T>(op, a, b, a, run);
   });

@@ -285,8 +285,8 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
     const double count = static_cast<double>(v.p * v.r);
     dispatch(input.dtype(), [&](auto tag) {
       using T = decltype(tag);
-      T* rm = std::get<xt::xarray<T>>(*running_mean.impl()->storage).data();
-      T* rv = std::get<xt::xarray<T>>(*running_var.impl()->storage).data();
+      T* rm = std::get<TensorValues<T>>(*running_mean.impl()->storage).data();
+      T* rv = std::get<TensorValues<T>>(*running_var.impl()->storage).data();
       const T* m = kernels::values<T>(stats.mean);
       const T* s2 = kernels::values<T>(stats.var);
       for (std::size_t c = 0; c < channels; ++c) {

@@ -285,7 +285,7 @@ Tensor index_select(const Tensor& x, long axis, const Tensor& indices) {
 }
 
 Tensor index_select(const Tensor& x, long axis, std::initializer_list<long> indices) {
-  auto values = xt::xarray<std::int64_t>::from_shape({indices.size()});
+  auto values = TensorValues<std::int64_t>::from_shape({indices.size()});
   std::copy(indices.begin(), indices.end(), values.data());
   return index_select(x, axis, Tensor(std::move(values)));
 }

@@ -94,6 +94,26 @@ TEST_CASE("int64 and bool tensors hold indices, labels and masks", "[docs][tenso
         std::vector<std::int64_t>{4, 0, 1});  // int64 + - * stay int64
 }
 
+TEST_CASE("from_blob makes a tensor over the caller's memory without copying", "[docs][tensors]") {
+  // [snippet: from-blob]
+  std::vector<float> pixels{0, 64, 128, 255};       // memory the program already has
+  Tensor image = from_blob(pixels.data(), {2, 2});  // no copy: pixels must outlive image
+  {
+    no_grad guard;
+    image.div_(255.0);  // in place: writes pixels
+  }
+  CHECK(pixels[3] == 1.0f);
+  pixels[0] = 0.5f;  // and the tensor reads what is there
+  CHECK(image.to_vector<float>()[0] == 0.5f);
+
+  // With a deleter, the tensor owns the memory: it is called when the last tensor sharing it dies.
+  auto* buffer = new double[3]{1, 2, 3};
+  Tensor owned = from_blob(
+      buffer, {3}, [](void* p) { delete[] static_cast<double*>(p); }, float64);
+  CHECK(sum(owned).item() == 6.0);
+  // [end]
+}
+
 TEST_CASE("indices count from the end and slices may be open", "[docs][indexing]") {
   // [snippet: select-slice]
   Tensor x = arange(0, 12, 1, float64).reshape({4, 3});  // rows (0 1 2), (3 4 5), ...

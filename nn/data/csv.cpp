@@ -278,7 +278,7 @@ CsvTable read_csv(std::istream& input, char delimiter, const std::string& source
     throw std::invalid_argument("read_csv: " + source + " has a header (line " +
                                 std::to_string(header_line) + ") but no data rows");
   }
-  auto data = xt::xarray<double>::from_shape({table.lines.size(), table.columns.size()});
+  auto data = TensorValues<double>::from_shape({table.lines.size(), table.columns.size()});
   std::copy(values.begin(), values.end(), data.begin());
   table.values = Tensor(std::move(data));
   return table;

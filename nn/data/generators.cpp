@@ -58,7 +58,7 @@ std::vector<std::size_t> equal_shares(std::size_t n, std::size_t k) {
 }
 
 // Rows of x (n, d) and their labels in a random order, converted to dtype.
-Samples shuffled(const xt::xarray<double>& x, const std::vector<double>& labels,
+Samples shuffled(const TensorValues<double>& x, const std::vector<double>& labels,
                  Generator& generator, Dtype dtype) {
   const std::size_t n = x.shape()[0];
   const std::size_t d = x.shape()[1];
@@ -67,8 +67,8 @@ Samples shuffled(const xt::xarray<double>& x, const std::vector<double>& labels,
   for (std::size_t i = n; i > 1; --i) {
     std::swap(order[i - 1], order[static_cast<std::size_t>(generator.next() % i)]);
   }
-  xt::xarray<double> x_out = xt::xarray<double>::from_shape({n, d});
-  xt::xarray<double> y_out = xt::xarray<double>::from_shape({n});
+  TensorValues<double> x_out = TensorValues<double>::from_shape({n, d});
+  TensorValues<double> y_out = TensorValues<double>::from_shape({n});
   for (std::size_t i = 0; i < n; ++i) {
     std::copy_n(x.data() + order[i] * d, d, x_out.data() + i * d);
     y_out(i) = labels[order[i]];
@@ -77,7 +77,7 @@ Samples shuffled(const xt::xarray<double>& x, const std::vector<double>& labels,
 }
 
 // x += noise * N(0, 1) on every entry.
-void add_noise(xt::xarray<double>& x, double noise, Generator& generator) {
+void add_noise(TensorValues<double>& x, double noise, Generator& generator) {
   if (noise == 0.0) return;
   for (double& v : x) v += noise * generator.normal();
 }
@@ -129,7 +129,7 @@ RegressionSamples make_regression(std::size_t n_samples, std::size_t n_features,
   }
   check_noise(op, noise);
   Tensor x = randn({n_samples, n_features}, generator, dtype);
-  xt::xarray<double> coef = xt::zeros<double>({n_features});
+  TensorValues<double> coef = xt::zeros<double>({n_features});
   for (std::size_t j = 0; j < informative; ++j) coef(j) = 100.0 * generator.uniform();
   Tensor coef_tensor = Tensor(std::move(coef)).to(dtype);
   // y = x coef + bias, in x's dtype, so that a caller computing the same gets the same bits.
@@ -169,7 +169,7 @@ Samples make_classification(std::size_t n_samples, std::size_t n_features,
   const std::size_t d = n_features;
   const std::size_t k = n_informative;
   const auto vertices = hypercube_vertices(n_clusters, k, generator);
-  xt::xarray<double> x = xt::xarray<double>::from_shape({n, d});
+  TensorValues<double> x = TensorValues<double>::from_shape({n, d});
   for (std::size_t i = 0; i < n; ++i) {
     for (std::size_t j = 0; j < k; ++j) x(i, j) = generator.normal();
   }
@@ -217,9 +217,9 @@ BlobSamples make_blobs(std::size_t n_samples, std::size_t centers, std::size_t n
     throw std::invalid_argument(std::string(op) + ": center_box (" + format_number(low) + ", " +
                                 format_number(high) + ") needs finite low < high");
   }
-  xt::xarray<double> middle = xt::xarray<double>::from_shape({centers, n_features});
+  TensorValues<double> middle = TensorValues<double>::from_shape({centers, n_features});
   for (double& v : middle) v = generator.uniform(low, high);
-  xt::xarray<double> x = xt::xarray<double>::from_shape({n_samples, n_features});
+  TensorValues<double> x = TensorValues<double>::from_shape({n_samples, n_features});
   std::vector<double> labels(n_samples);
   std::size_t i = 0;
   const std::vector<std::size_t> sizes = equal_shares(n_samples, centers);
@@ -239,7 +239,7 @@ Samples make_moons(std::size_t n_samples, double noise, Generator& generator, Dt
   check_at_least("make_moons", "n_samples", n_samples, 2, " (one per class)");
   check_noise("make_moons", noise);
   const std::size_t n_out = n_samples / 2;
-  xt::xarray<double> x = xt::xarray<double>::from_shape({n_samples, std::size_t{2}});
+  TensorValues<double> x = TensorValues<double>::from_shape({n_samples, std::size_t{2}});
   std::vector<double> labels(n_samples, 1.0);
   const std::vector<double> outer = linspace(0.0, pi, n_out);
   const std::vector<double> inner = linspace(0.0, pi, n_samples - n_out);
@@ -265,7 +265,7 @@ Samples make_circles(std::size_t n_samples, double noise, double factor, Generat
                                 format_number(factor));
   }
   const std::size_t n_out = n_samples / 2;
-  xt::xarray<double> x = xt::xarray<double>::from_shape({n_samples, std::size_t{2}});
+  TensorValues<double> x = TensorValues<double>::from_shape({n_samples, std::size_t{2}});
   std::vector<double> labels(n_samples, 1.0);
   const std::vector<double> outer = linspace(0.0, 2.0 * pi, n_out, /*endpoint=*/false);
   const std::vector<double> inner = linspace(0.0, 2.0 * pi, n_samples - n_out, false);
@@ -287,7 +287,7 @@ Samples make_spirals(std::size_t n_samples, std::size_t n_classes, double noise,
   check_at_least("make_spirals", "n_classes", n_classes, 1);
   check_at_least("make_spirals", "n_samples", n_samples, n_classes, " (one per class)");
   check_noise("make_spirals", noise);
-  xt::xarray<double> x = xt::xarray<double>::from_shape({n_samples, std::size_t{2}});
+  TensorValues<double> x = TensorValues<double>::from_shape({n_samples, std::size_t{2}});
   std::vector<double> labels(n_samples);
   std::size_t i = 0;
   const std::vector<std::size_t> sizes = equal_shares(n_samples, n_classes);

@@ -60,8 +60,8 @@ std::pair<Tensor, Tensor> column_min_max(const Tensor& x) {
     const auto& values = x.data<T>();
     const std::size_t n = x.size(0);
     const std::size_t d = x.size(1);
-    xt::xarray<T> low = xt::xarray<T>::from_shape({d});
-    xt::xarray<T> high = xt::xarray<T>::from_shape({d});
+    TensorValues<T> low = TensorValues<T>::from_shape({d});
+    TensorValues<T> high = TensorValues<T>::from_shape({d});
     std::copy(values.data(), values.data() + d, low.data());
     std::copy(values.data(), values.data() + d, high.data());
     for (std::size_t i = 1; i < n; ++i) {
@@ -123,8 +123,8 @@ std::pair<Tensor, Tensor> min_max_affine(const Tensor& data_min, const Tensor& d
     using T = decltype(tag);
     const auto& lo = data_min.data<T>();
     const auto& hi = data_max.data<T>();
-    xt::xarray<T> scale = xt::xarray<T>::from_shape(lo.shape());
-    xt::xarray<T> offset = xt::xarray<T>::from_shape(lo.shape());
+    TensorValues<T> scale = TensorValues<T>::from_shape(lo.shape());
+    TensorValues<T> offset = TensorValues<T>::from_shape(lo.shape());
     for (std::size_t j = 0; j < lo.size(); ++j) {
       scale.data()[j] = static_cast<T>((high - low) / safe_scale<T>(hi.data()[j] - lo.data()[j]));
       offset.data()[j] = static_cast<T>(low - lo.data()[j] * scale.data()[j]);
@@ -158,9 +158,9 @@ StandardScaler& StandardScaler::fit(const Tensor& x) {
         var[j] += deviation * deviation;
       }
     }
-    xt::xarray<T> mean_out = xt::xarray<T>::from_shape({d});
-    xt::xarray<T> var_out = xt::xarray<T>::from_shape({d});
-    xt::xarray<T> scale_out = xt::xarray<T>::from_shape({d});
+    TensorValues<T> mean_out = TensorValues<T>::from_shape({d});
+    TensorValues<T> var_out = TensorValues<T>::from_shape({d});
+    TensorValues<T> scale_out = TensorValues<T>::from_shape({d});
     for (std::size_t j = 0; j < d; ++j) {
       var[j] /= static_cast<double>(n);
       mean_out(j) = static_cast<T>(mean[j]);
@@ -256,7 +256,7 @@ Tensor expand_features(const Tensor& x) {
   return dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* in = x.data<T>().data();
-    xt::xarray<T> out = xt::xarray<T>::from_shape({n, 6 * d});
+    TensorValues<T> out = TensorValues<T>::from_shape({n, 6 * d});
     T* o = out.data();
     for (std::size_t i = 0; i < n; ++i) {
       for (std::size_t j = 0; j < d; ++j) {

@@ -693,3 +693,23 @@ TEST_CASE(
        Throws::invalid_argument, "only floating-point tensors can require gradients"},
   });
 }
+
+TEST_CASE("from_blob refuses null and misaligned memory and impossible shapes by name",
+          "[autograd][errors][from_blob]") {
+  alignas(8) static unsigned char bytes[32] = {};
+  check_bad_calls({
+      {"from_blob of null",
+       [] {
+         from_blob(nullptr, {2, 3});
+       },
+       Throws::invalid_argument, "from_blob: data is null for shape (2, 3) (6 elements)"},
+      {"from_blob misaligned for float64", [] { from_blob(bytes + 1, {2}, float64); },
+       Throws::invalid_argument,
+       "is not aligned for float64 (its address must be a multiple of 8)"},
+      {"from_blob of a shape beyond memory",
+       [] {
+         from_blob(bytes, {std::size_t{1} << 40, std::size_t{1} << 40});
+       },
+       Throws::invalid_argument, "from_blob: shape"},
+  });
+}

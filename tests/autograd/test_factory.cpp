@@ -1,6 +1,9 @@
 // Tests of tensor factories and the seedable generator.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <vector>
+
 #include "gradient_checks.hpp"
 
 using namespace xgrad;
@@ -74,4 +77,110 @@ TEST_CASE("shape formatting reads like Python tuples", "[autograd][shape]") {
                broadcast_shapes("add", {2, 3}, {4, 3});
              }),
              Contains("add: cannot broadcast (2, 3) with (4, 3)"));
+}
+
+TEST_CASE("from_blob views the caller's memory: writes go both ways and detach shares it",
+          "[autograd][factory][from_blob]") {
+  std::vector<float> memory{1, 2, 3, 4, 5, 6};
+  Tensor t = from_blob(memory.data(), {2, 3});
+  CHECK(t.dtype() == float32);
+  CHECK(t.shape() == Shape{2, 3});
+  CHECK(t.data<float>().data() == memory.data());
+  memory[4] = 50;
+  CHECK(t.to_vector<float>() == std::vector<float>{1, 2, 3, 4, 50, 6});
+  {
+    no_grad guard;
+    t.mul_(2.0);
+  }
+  CHECK(memory == std::vector<float>{2, 4, 6, 8, 100, 12});
+  Tensor detached = t.detach();
+  detached.fill_(0.5);
+  CHECK(memory == std::vector<float>(6, 0.5f));
+  // An op makes a tensor of its own, as usual.
+  Tensor doubled = t * 2.0;
+  CHECK(doubled.data<float>().data() != memory.data());
+  CHECK(memory == std::vector<float>(6, 0.5f));
+
+  std::int64_t labels[3] = {2, 0, 1};
+  CHECK(from_blob(labels, {3}, int64).to_vector<std::int64_t>() ==
+        std::vector<std::int64_t>{2, 0, 1});
+  bool mask[2] = {true, false};
+  CHECK(from_blob(mask, {2}, boolean).to_vector<bool>() == std::vector<bool>{true, false});
+  double scalar = 4.25;
+  CHECK(from_blob(&scalar, {}, float64).item() == 4.25);
+}
+
+TEST_CASE(
+    "from_blob's memory is never freed by xgrad: the deleter runs once when the last "
+    "tensor sharing it dies",
+    "[autograd][factory][from_blob]") {
+  double memory[4] = {1, 2, 3, 4};  // on the stack: freeing it would crash (or fail under ASan)
+  int calls = 0;
+  void* given_back = nullptr;
+  {
+    Tensor a = from_blob(
+        memory, {2, 2},
+        [&](void* p) {
+          ++calls;
+          given_back = p;
+        },
+        float64);
+    Tensor b = a.detach();
+    Tensor c = b.detach();
+    a = Tensor();
+    b = Tensor();
+    CHECK(calls == 0);
+    CHECK(c.to_vector<double>() == std::vector<double>{1, 2, 3, 4});
+  }
+  CHECK(calls == 1);
+  CHECK(given_back == memory);
+
+  // Two tensors over the same memory: each gives it back once.
+  int twice = 0;
+  {
+    Tensor x = from_blob(
+        memory, {4}, [&](void*) { ++twice; }, float64);
+    Tensor y = from_blob(
+        memory, {2, 2}, [&](void*) { ++twice; }, float64);
+    CHECK(x.data<double>().data() == y.data<double>().data());
+  }
+  CHECK(twice == 2);
+
+  // No elements: nothing to view, so the deleter runs at once.
+  int empty_calls = 0;
+  Tensor empty = from_blob(
+      memory, {0, 3}, [&](void*) { ++empty_calls; }, float64);
+  CHECK(empty.shape() == Shape{0, 3});
+  CHECK(empty_calls == 1);
+}
+
+TEST_CASE("from_blob's memory is not recycled into another tensor after its tensor dies",
+          "[autograd][factory][from_blob]") {
+  // Large enough for the per-thread recycling of value buffers (64 KB and up).
+  std::vector<float> memory(1 << 16, 3.0f);
+  for (int round = 0; round < 3; ++round) {
+    Tensor lent = from_blob(memory.data(), {256, 256});
+    Tensor sum_before = sum(lent);
+    CHECK(sum_before.item() == Approx(3.0 * 65536));
+  }
+  // Tensors of the same size made afterwards must get buffers of their own.
+  for (int round = 0; round < 3; ++round) {
+    Tensor fresh = ones({256, 256});
+    Tensor made = fresh * 5.0;
+    CHECK(fresh.data<float>().data() != memory.data());
+    CHECK(made.data<float>().data() != memory.data());
+  }
+  CHECK(std::count(memory.begin(), memory.end(), 3.0f) == 1 << 16);  // untouched
+}
+
+TEST_CASE("from_blob tensors take gradients like any leaf", "[autograd][factory][from_blob]") {
+  std::vector<double> memory{1, -2, 3};
+  Tensor w = from_blob(memory.data(), {3}, float64).requires_grad_();
+  sum(w * w).backward();
+  CHECK(w.grad().to_vector<double>() == std::vector<double>{2, -4, 6});
+  {
+    no_grad guard;
+    w.sub_(w.grad() * 0.5);  // an SGD step writes the caller's memory
+  }
+  CHECK(memory == std::vector<double>{0, 0, 0});
 }
