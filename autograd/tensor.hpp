@@ -168,6 +168,17 @@ class Tensor {
   TensorValues<T>& data();
   template <class T>
   const TensorValues<T>& data() const;
+  /// The first value, row-major, as torch's data_ptr<T>(): numel() values follow it. The same
+  /// checks as data<T>(); null for a tensor with no elements. Valid while the tensor's values
+  /// are (an op that replaces them, such as set_data, moves them elsewhere).
+  template <class T>
+  T* data_ptr() {
+    return data<T>().data();
+  }
+  template <class T>
+  const T* data_ptr() const {
+    return data<T>().data();
+  }
   /// The value of a one-element tensor, as a double. Throws std::invalid_argument otherwise.
   double item() const;
   /// The value of a one-element tensor as T (float, double, std::int64_t or bool), converted from

@@ -85,7 +85,9 @@ TEST_CASE("from_blob views the caller's memory: writes go both ways and detach s
   Tensor t = from_blob(memory.data(), {2, 3});
   CHECK(t.dtype() == float32);
   CHECK(t.shape() == Shape{2, 3});
-  CHECK(t.data<float>().data() == memory.data());
+  CHECK(t.data_ptr<float>() == memory.data());
+  CHECK_THAT(error_message([&] { t.data_ptr<double>(); }),
+             Contains("data: tensor is float32, not float64"));
   memory[4] = 50;
   CHECK(t.to_vector<float>() == std::vector<float>{1, 2, 3, 4, 50, 6});
   {
