@@ -41,14 +41,16 @@ struct Tape;
 ///   the scalar ops, relu, sigmoid, tanh and the other one-kernel activations, with their
 ///   backwards), sum and mean, reshape and clone, matmul of matrices, addmm and linear,
 ///   cross_entropy against an int64 target tensor (mean or sum), zeros/ones/full, gradient
-///   accumulation, zero_grad, and optim::SGD's step (momentum, weight decay, and inside backward
-///   with fuse_into_backward). Everything else is refused, never recorded half: capture() throws
-///   std::invalid_argument if the step made a tensor, or changed one in place, with an op that
-///   did not record its kernel (random ops, softmax, convolutions, other optimizers...), read a
-///   value on the host (item(), to_vector()), or baked such a value into a kernel (the one-pass
-///   backwards of mse_loss and binary_cross_entropy_with_logits).
-/// - An optimizer's state made during the capture (SGD's momentum buffers) is state, not a value
-///   of the step: replays carry it on. Hyperparameters are those at the capture.
+///   accumulation, zero_grad, optim::SGD's step (momentum, weight decay, and inside backward
+///   with fuse_into_backward), and optim::Adam's and AdamW's (amsgrad too; a replay is the next
+///   step, with its own bias corrections). Everything else is refused, never recorded half:
+///   capture() throws std::invalid_argument if the step made a tensor, or changed one in place,
+///   with an op that did not record its kernel (random ops, softmax, convolutions, other
+///   optimizers...), read a value on the host (item(), to_vector()), or baked such a value into a
+///   kernel (the one-pass backwards of mse_loss and binary_cross_entropy_with_logits).
+/// - An optimizer's state made during the capture (SGD's momentum buffers, Adam's moments and
+///   step count) is state, not a value of the step: replays carry it on. Hyperparameters are those
+///   at the capture.
 /// - A replay is not thread-safe with other uses of the same tensors (as a step is not).
 class CapturedGraph {
  public:

@@ -3,6 +3,7 @@
 // variant, exactly as torch.optim.Adam and torch.optim.AdamW.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -31,7 +32,9 @@ class Adam : public Optimizer {
 
  private:
   struct State {
-    long step = 0;          // this parameter's own step count, for the bias corrections
+    // This parameter's own step count, for the bias corrections; shared with the kernel a
+    // captured step records (capture.hpp), whose replays count on.
+    std::shared_ptr<long> step;
     Tensor exp_avg;         // m: running mean of the gradient
     Tensor exp_avg_sq;      // v: running mean of its square
     Tensor max_exp_avg_sq;  // the largest v so far (amsgrad only)
