@@ -102,6 +102,16 @@ std::pair<Tensor, Tensor> batch(std::uint64_t b, Dtype dtype) {
   return {random_tensor({6, 2}, 100 + b, dtype), from_vector(labels, {6}, int64)};
 }
 
+// One training step of `layers` on a batch, as a user writes it: its loss.
+Tensor train_step(const std::vector<Layer>& layers, optim::Optimizer& opt, const Tensor& x,
+                  const Tensor& y) {
+  opt.zero_grad();
+  Tensor loss = cross_entropy(forward(layers, x), y);
+  loss.backward();
+  opt.step();
+  return loss;
+}
+
 }  // namespace
 
 TEST_CASE("a replayed training step trains as running the step again does", "[capture]") {
@@ -113,14 +123,7 @@ TEST_CASE("a replayed training step trains as running the step again does", "[ca
     sgd.fuse_into_backward();
     eager_sgd.fuse_into_backward();
   }
-  auto step = [](const std::vector<Layer>& layers, optim::SGD& opt, const Tensor& x,
-                 const Tensor& y) {
-    opt.zero_grad();
-    Tensor loss = cross_entropy(forward(layers, x), y);
-    loss.backward();
-    opt.step();
-    return loss;
-  };
+  const auto step = train_step;
   auto [x, y] = batch(0, dtype);
   Tensor loss;
   CapturedGraph graph = CapturedGraph::capture([&] { loss = step(captured, sgd, x, y); });
@@ -176,14 +179,7 @@ TEST_CASE("Adam AdamW and amsgrad replay step after step with their bias correct
   const std::vector<Layer> captured = mlp(5, dtype), eager = mlp(5, dtype);
   std::unique_ptr<optim::Adam> adam = make(parameters(captured)),
                                eager_adam = make(parameters(eager));
-  auto step = [](const std::vector<Layer>& layers, optim::Adam& opt, const Tensor& in,
-                 const Tensor& labels) {
-    opt.zero_grad();
-    Tensor loss = cross_entropy(forward(layers, in), labels);
-    loss.backward();
-    opt.step();
-    return loss;
-  };
+  const auto step = train_step;
   auto [x, y] = batch(0, dtype);
   Tensor loss;
   CapturedGraph graph = CapturedGraph::capture([&] { loss = step(captured, *adam, x, y); });
