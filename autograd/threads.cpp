@@ -18,12 +18,42 @@ namespace xgrad {
 namespace {
 std::atomic<int> thread_cap{0};  // 0: never set
 
-// The SmallProductScopes alive on any thread. OpenBLAS's thread count is one process-wide
-// number: it goes to 1 when the first scope opens and back to the cap when the last one closes,
-// so that a thread's small product never starts on 2 threads because another thread's scope just
-// ended (which gave different bits, seen as a flaky thread test under load).
-std::mutex small_products_mutex;
-int small_products_open = 0;  // guarded by small_products_mutex
+// OpenBLAS's thread count as it chose it when it loaded (OPENBLAS_NUM_THREADS, else the cores):
+// the threads its pool already has. Read before xgrad first changes the count.
+int loaded_blas_threads() {
+  static const int loaded = openblas_get_num_threads ? std::max(1, openblas_get_num_threads()) : 1;
+  return loaded;
+}
+
+// OpenBLAS's thread count, one process-wide number, is what these decide:
+// - While a SmallProductScope is alive on any thread, 1: a thread's small product never starts on
+//   2 threads because another thread's scope just ended (which gave different bits, seen as a
+//   flaky thread test under load).
+// - Otherwise the cap, but only once a product large enough to gain from more threads has run
+//   (blas_pool_wanted). Before that, no more than OpenBLAS loaded with: raising its count starts
+//   its worker threads, and a process that has a second thread pays for it in every shared_ptr
+//   copy (libstdc++ counts references with plain increments only while glibc reports one thread,
+//   __libc_single_threaded, which never turns back). A program whose products are all small (an
+//   overhead-bound one: op_overhead, mlp_small) and whose OpenBLAS loaded on one thread
+//   (OPENBLAS_NUM_THREADS=1) then stays single-threaded at any cap. docs/benchmarks.md measures it.
+std::mutex blas_mutex;
+int small_products_open = 0;  // guarded by blas_mutex
+int blas_threads = 0;         // what OpenBLAS was last given; 0: loaded_blas_threads()
+std::atomic<bool> blas_pool_wanted{false};
+
+int blas_target(int cap) {
+  return blas_pool_wanted.load(std::memory_order_relaxed) ? cap
+                                                          : std::min(cap, loaded_blas_threads());
+}
+
+// Gives OpenBLAS n threads unless it has that many already. Call with blas_mutex held.
+void set_blas_threads(int n) {
+  if (!openblas_set_num_threads) return;
+  if (blas_threads == 0) blas_threads = loaded_blas_threads();
+  if (n == blas_threads) return;
+  openblas_set_num_threads(n);
+  blas_threads = n;
+}
 }  // namespace
 
 void set_num_threads(int n) {
@@ -31,17 +61,16 @@ void set_num_threads(int n) {
     throw std::invalid_argument("set_num_threads: need at least 1 thread, got " +
                                 std::to_string(n));
   }
-  std::lock_guard<std::mutex> lock(small_products_mutex);
+  loaded_blas_threads();  // before OpenBLAS's count first changes
+  std::lock_guard<std::mutex> lock(blas_mutex);
   thread_cap = n;
-  // With small products running, the last of them hands OpenBLAS the new cap.
-  if (openblas_set_num_threads && small_products_open == 0) openblas_set_num_threads(n);
+  // With small products running, the last of them hands OpenBLAS the new count.
+  if (small_products_open == 0) set_blas_threads(blas_target(n));
 }
 
 int get_num_threads() {
   if (const int n = thread_cap.load(std::memory_order_relaxed); n > 0) return n;
-  // Keep what OpenBLAS chose at load time: a SmallProductScope lowers OpenBLAS's own count for a
-  // moment, and reading it then would return 1.
-  int chosen = openblas_get_num_threads ? std::max(1, openblas_get_num_threads()) : 1;
+  int chosen = loaded_blas_threads();
   int never_set = 0;
   if (!thread_cap.compare_exchange_strong(never_set, chosen)) chosen = never_set;
   return chosen;
@@ -50,20 +79,29 @@ int get_num_threads() {
 namespace detail {
 
 SmallProductScope::SmallProductScope(std::size_t m, std::size_t n, std::size_t k) {
+  if (!openblas_set_num_threads) return;
+  const int cap = get_num_threads();
+  if (cap <= 1) return;
   const double multiply_adds =
       static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
-  if (multiply_adds < kBlasParallelMinMultiplyAdds && openblas_set_num_threads &&
-      get_num_threads() > 1) {
-    std::lock_guard<std::mutex> lock(small_products_mutex);
-    if (small_products_open++ == 0) openblas_set_num_threads(1);
-    serial_ = true;
+  if (multiply_adds >= kBlasParallelMinMultiplyAdds) {
+    // The first product that gains from the pool starts it (or, with small products running on
+    // other threads, the last of them does).
+    if (blas_pool_wanted.load(std::memory_order_acquire)) return;
+    std::lock_guard<std::mutex> lock(blas_mutex);
+    blas_pool_wanted = true;
+    if (small_products_open == 0) set_blas_threads(cap);
+    return;
   }
+  std::lock_guard<std::mutex> lock(blas_mutex);
+  if (small_products_open++ == 0) set_blas_threads(1);
+  serial_ = true;
 }
 
 SmallProductScope::~SmallProductScope() {
   if (!serial_) return;
-  std::lock_guard<std::mutex> lock(small_products_mutex);
-  if (--small_products_open == 0) openblas_set_num_threads(get_num_threads());
+  std::lock_guard<std::mutex> lock(blas_mutex);
+  if (--small_products_open == 0) set_blas_threads(blas_target(get_num_threads()));
 }
 
 }  // namespace detail

@@ -7,8 +7,12 @@ namespace xgrad {
 
 /// Caps every thread pool xgrad's ops run on at n threads, as torch.set_num_threads: OpenBLAS's
 /// (matrix products) and xgrad's own (parallel_for: large elementwise ops, the fused regression
-/// losses), the calling thread counted in. Takes effect at once, for every thread; xgrad's pool
-/// starts or stops workers at its next call. Throws std::invalid_argument unless n >= 1.
+/// losses), the calling thread counted in. Takes effect at once, for every thread. Neither pool
+/// starts a thread before work that can use it arrives: xgrad's pool at its first large enough
+/// parallel_for, OpenBLAS's (beyond the threads it started when it loaded) at the first product of
+/// kBlasParallelMinMultiplyAdds or more. A program of small ops whose OpenBLAS loaded on one thread
+/// (OPENBLAS_NUM_THREADS=1) thus stays single-threaded, which keeps every shared_ptr copy a plain
+/// increment rather than a locked one. Throws std::invalid_argument unless n >= 1.
 void set_num_threads(int n);
 
 /// The current cap: the last set_num_threads, else what OpenBLAS chose at load time (from
@@ -30,8 +34,10 @@ constexpr double kBlasParallelMinMultiplyAdds = 32.0 * 1024 * 1024;
 
 /// While alive, OpenBLAS runs on one thread if the product m x k x n is below
 /// kBlasParallelMinMultiplyAdds and the cap is above 1; when the last such scope on any thread
-/// ends, OpenBLAS gets the cap back. Costs an uncontended lock and two stores into OpenBLAS's
-/// thread count (no thread started or stopped). The count is process-wide: a large product that
+/// ends, OpenBLAS gets its count back. Costs an uncontended lock, and at most two stores into
+/// OpenBLAS's thread count (none while its pool has one thread). A product of
+/// kBlasParallelMinMultiplyAdds or more raises OpenBLAS to the cap the first time one runs, which
+/// starts its worker threads (see set_num_threads). The count is process-wide: a large product that
 /// another thread starts meanwhile may run on one thread (slower, and in OpenBLAS's 1-thread bits
 /// rather than its 2-thread ones).
 class SmallProductScope {
