@@ -56,18 +56,19 @@ AnomalyBackwardScope::~AnomalyBackwardScope() {
   in_backward = previous_;
 }
 
-void check_forward_anomaly(const std::string& op, const Tensor& output, const Tensor* inputs,
+void check_forward_anomaly(const std::string& op, const Tensor& output, const InputRef* inputs,
                            std::size_t count) {
   if (!output.defined()) return;
   const std::size_t bad = first_non_finite(output);
   if (bad == output.numel()) return;
   for (std::size_t i = 0; i < count; ++i) {
-    if (inputs[i].defined() && first_non_finite(inputs[i]) < inputs[i].numel()) {
+    const Tensor& input = inputs[i];
+    if (input.defined() && first_non_finite(input) < input.numel()) {
       // Not this op's doing: the value came in with input i (from outside the graph, or from an
       // op that ran before anomaly mode was on).
       throw std::runtime_error("anomaly: input " + std::to_string(i) + " of '" + op +
                                "' already holds NaN or infinity (shape " +
-                               format_shape(inputs[i].shape()) + ")");
+                               format_shape(input.shape()) + ")");
     }
   }
   throw std::runtime_error("anomaly: forward of '" + op + "' produced " +

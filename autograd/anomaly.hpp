@@ -48,7 +48,7 @@ class AnomalyBackwardScope {
 };
 
 /// The anomaly checks, called by record() and the engine when anomaly mode is on.
-void check_forward_anomaly(const std::string& op, const Tensor& output, const Tensor* inputs,
+void check_forward_anomaly(const std::string& op, const Tensor& output, const InputRef* inputs,
                            std::size_t count);
 void check_backward_anomaly(const std::string& op, const Tensor& gradient, std::size_t input);
 

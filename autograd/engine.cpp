@@ -27,7 +27,7 @@ struct Walk {
     std::shared_ptr<BackwardStep> step;
     Tensor param, grad;
   };
-  const std::vector<std::shared_ptr<Node>>* order;
+  const std::vector<Node*>* order;
   const Node* current;
   bool products;
   std::vector<Pending> pending;
@@ -49,8 +49,7 @@ class WalkContext {
 // Restores grad mode and empties the per-node buffers however the walk ends.
 class WalkScope {
  public:
-  WalkScope(bool create_graph, const std::vector<std::shared_ptr<Node>>& order,
-            void (*clear)(Node&))
+  WalkScope(bool create_graph, const std::vector<Node*>& order, void (*clear)(Node&))
       : previous_(GradMode::is_enabled()), order_(order), clear_(clear) {
     GradMode::set_enabled(create_graph);
   }
@@ -61,7 +60,7 @@ class WalkScope {
 
  private:
   bool previous_;
-  const std::vector<std::shared_ptr<Node>>& order_;
+  const std::vector<Node*>& order_;
   void (*clear_)(Node&);
 };
 
@@ -93,38 +92,42 @@ void Engine::queue_callback(std::function<void()> callback) {
   current_walk->callbacks.push_back(std::move(callback));
 }
 
-std::vector<std::shared_ptr<Node>> Engine::topological_order(
-    const std::vector<std::shared_ptr<Node>>& roots) {
+// The nodes reachable from `roots`, each before all of its inputs, as `take(handle)` of the
+// shared_ptr that reached them (a root, or an edge of a node earlier in the order). Also sets
+// each node's topo_index_ and dependencies_ (the edges into it from the nodes of the order).
+template <class Take>
+auto Engine::sorted(const std::vector<std::shared_ptr<Node>>& roots, Take take) {
   // Recursive idea:
   //   void visit(Node* n) { if (seen(n)) return; mark(n);
   //                         for (Node* in : n->next_edges()) visit(in); post.push_back(n); }
   // Here the call stack is an explicit vector of (node, next input) frames, so depth is unbounded.
   const std::uint64_t mark = next_visit_mark.fetch_add(1);
   struct Frame {
-    Node* node;
+    const std::shared_ptr<Node>* handle;  // a root or an edge: neither changes during the sort
     std::size_t next_input;
   };
   std::vector<Frame> stack;
-  std::vector<std::shared_ptr<Node>> post_order;
+  std::vector<decltype(take(roots.front()))> post_order;
   for (const auto& root : roots) {
     if (!root || root->visit_mark_ == mark) continue;
     root->visit_mark_ = mark;
     root->dependencies_ = 0;
-    stack.push_back({root.get(), 0});
+    stack.push_back({&root, 0});
     while (!stack.empty()) {
       Frame& frame = stack.back();
-      const auto& edges = frame.node->next_edges_;
+      const auto& edges = (*frame.handle)->next_edges_;
       if (frame.next_input < edges.size()) {
-        Node* input = edges[frame.next_input++].get();
+        const std::shared_ptr<Node>& edge = edges[frame.next_input++];
+        Node* input = edge.get();
         if (input && input->visit_mark_ != mark) {
           input->visit_mark_ = mark;
           input->dependencies_ = 1;
-          stack.push_back({input, 0});
+          stack.push_back({&edge, 0});
         } else if (input) {
           ++input->dependencies_;
         }
       } else {
-        post_order.push_back(frame.node->shared_from_this());
+        post_order.push_back(take(*frame.handle));
         stack.pop_back();
       }
     }
@@ -132,6 +135,11 @@ std::vector<std::shared_ptr<Node>> Engine::topological_order(
   std::reverse(post_order.begin(), post_order.end());
   for (std::size_t i = 0; i < post_order.size(); ++i) post_order[i]->topo_index_ = i;
   return post_order;
+}
+
+std::vector<std::shared_ptr<Node>> Engine::topological_order(
+    const std::vector<std::shared_ptr<Node>>& roots) {
+  return sorted(roots, [](const std::shared_ptr<Node>& node) { return node; });
 }
 
 std::vector<Tensor> Engine::run(const std::vector<Tensor>& outputs,
@@ -167,8 +175,25 @@ std::vector<Tensor> Engine::run(const std::vector<Tensor>& outputs,
     seeds.push_back(seed);
   }
 
-  const std::vector<std::shared_ptr<Node>> order = topological_order(roots);
+  // The walk's nodes, not owned: the roots own them through their edges. A node released during
+  // the walk hands its edges to `released_edges`, which keeps the nodes they reach (later in the
+  // order) alive until the walk ends; declared first, it outlives the scope that clears `order`.
+  // (Owning handles here would cost two locked counts per node once a second thread exists.)
+  std::vector<std::shared_ptr<Node>> released_edges;
+  const std::vector<Node*> order =
+      sorted(roots, [](const std::shared_ptr<Node>& n) { return n.get(); });
   WalkScope scope(create_graph, order, [](Node& n) { n.grad_buffer_ = Tensor(); });
+  if (!keep_graph) {
+    std::size_t edges = 0;  // the edges between the walk's nodes, counted by the sort
+    for (const Node* node : order) edges += node->dependencies_;
+    released_edges.reserve(edges);
+  }
+  const auto release = [&released_edges](Node& node) {
+    for (std::shared_ptr<Node>& edge : node.next_edges_) {
+      if (edge) released_edges.push_back(std::move(edge));
+    }
+    node.release();
+  };
 
   // With captures, only nodes on a path to a captured tensor run, and no leaf's .grad changes.
   const bool capturing = !captures.empty();
@@ -179,7 +204,7 @@ std::vector<Tensor> Engine::run(const std::vector<Tensor>& outputs,
     for (const Tensor& c : captures) {
       const std::shared_ptr<Node> node = c.requires_grad() ? detail::edge_to(c) : nullptr;
       const bool reached =
-          node && node->topo_index_ < order.size() && order[node->topo_index_].get() == node.get();
+          node && node->topo_index_ < order.size() && order[node->topo_index_] == node.get();
       if (!reached && !allow_unused) {
         throw std::invalid_argument("grad: input " + std::to_string(capture_nodes.size()) +
                                     " of shape " + format_shape(c.shape()) +
@@ -219,7 +244,7 @@ std::vector<Tensor> Engine::run(const std::vector<Tensor>& outputs,
     }
     const bool is_leaf = node.is_accumulator();
     if (!grad_output.defined() || !needed[index] || (capturing && is_leaf)) {
-      if (!keep_graph) node.release();
+      if (!keep_graph) release(node);
       continue;
     }
     if (node.released()) {
@@ -258,7 +283,7 @@ std::vector<Tensor> Engine::run(const std::vector<Tensor>& outputs,
       }
       accumulate(input->grad_buffer_, std::move(g), create_graph);
     }
-    if (!keep_graph) node.release();
+    if (!keep_graph) release(node);
   }
   // Steps wait for the end of the walk: a node that has no edge to a parameter but reads its
   // values (through a detached alias, say) may come after the parameter's AccumulateGrad.
@@ -302,7 +327,7 @@ BackwardStep* product_step(const Tensor& param, double& alpha, double& beta) {
   }
   // in this walk, and fed by the node being differentiated
   const std::size_t i = accumulator->topo_index_;
-  if (i >= walk->order->size() || (*walk->order)[i].get() != accumulator.get()) return nullptr;
+  if (i >= walk->order->size() || (*walk->order)[i] != accumulator.get()) return nullptr;
   const auto& edges = walk->current->next_edges();
   if (std::none_of(edges.begin(), edges.end(),
                    [&](const std::shared_ptr<Node>& e) { return e == accumulator; })) {

@@ -72,6 +72,11 @@ class Engine {
                                  const std::vector<Tensor>& grad_outputs, bool keep_graph,
                                  bool create_graph, const std::vector<Tensor>& captures,
                                  bool allow_unused = false);
+
+ private:
+  // topological_order's walk, giving each node as take(the shared_ptr that reached it).
+  template <class Take>
+  static auto sorted(const std::vector<std::shared_ptr<Node>>& roots, Take take);
 };
 
 namespace autograd {

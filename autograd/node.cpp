@@ -38,11 +38,12 @@ void Node::release() {
   released_ = true;
 }
 
-void Node::save_versions(const Tensor* inputs, std::size_t count) {
+void Node::save_versions(const InputRef* inputs, std::size_t count) {
   saved_at_changes_ = detail::in_place_changes.load(std::memory_order_relaxed);
   for (std::size_t i = 0; i < count; ++i) {
-    if (!inputs[i].defined()) continue;
-    const auto& impl = inputs[i].impl();
+    const Tensor& input = inputs[i];
+    if (!input.defined()) continue;
+    const auto& impl = input.impl();
     saved_versions_.push_back(
         {impl, impl->storage.get(), impl->storage->version, static_cast<std::uint32_t>(i)});
   }
@@ -163,19 +164,20 @@ std::shared_ptr<Node> edge_to(const Tensor& input) {
   return accumulator;
 }
 
-void check_recorded_inputs(const std::string& name, const Tensor* inputs, std::size_t count) {
+void check_recorded_inputs(const std::string& name, const InputRef* inputs, std::size_t count) {
   for (std::size_t i = 0; i < count; ++i) {
-    if (!inputs[i].defined()) {
+    if (!inputs[i].get().defined()) {
       throw std::invalid_argument("record: input " + std::to_string(i) + " of '" + name +
                                   "' is undefined");
     }
   }
 }
 
-bool should_record(const Tensor* inputs, std::size_t count) {
+bool should_record(const InputRef* inputs, std::size_t count) {
   if (!GradMode::is_enabled()) return false;
   for (std::size_t i = 0; i < count; ++i) {
-    if (inputs[i].defined() && inputs[i].requires_grad()) return true;
+    const Tensor& input = inputs[i];
+    if (input.defined() && input.requires_grad()) return true;
   }
   return false;
 }

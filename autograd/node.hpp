@@ -82,7 +82,7 @@ BackwardStep* product_step(const Tensor& param, double& alpha, double& beta);
 
 /// A recorded op. It holds the op's name, edges to the nodes of its inputs, the shape and dtype of
 /// its output, and (in a subclass) the backward function with the values it captured.
-class Node : public std::enable_shared_from_this<Node> {
+class Node {
  public:
   Node(std::string name, Edges next_edges, ShapeRef output_shape, Dtype output_dtype);
   /// Frees the chain of nodes this one solely owns in a loop, not by recursion, so a graph of a
@@ -107,7 +107,7 @@ class Node : public std::enable_shared_from_this<Node> {
 
   /// Remembers the current values of the defined ones of `inputs` as read by this node's
   /// backward.
-  void save_versions(const Tensor* inputs, std::size_t count);
+  void save_versions(const InputRef* inputs, std::size_t count);
   /// Throws std::runtime_error "a tensor needed by the backward of 'mul' was modified in place by
   /// 'add_' (version 1, saved at version 0)" if a saved input's values changed since recording.
   void check_saved_versions() const;
@@ -153,7 +153,7 @@ namespace detail {
 /// The edge to an input: its grad_fn, its AccumulateGrad node (created on first use), or null.
 std::shared_ptr<Node> edge_to(const Tensor& input);
 /// True when grad mode is on and some input requires grad: the op must be recorded.
-bool should_record(const Tensor* inputs, std::size_t count);
+bool should_record(const InputRef* inputs, std::size_t count);
 /// Queues `step` of `param`, whose gradient `grad` is complete, to be taken when the backward pass
 /// running on this thread ends; false outside a backward pass.
 bool defer_step(const std::shared_ptr<BackwardStep>& step, Tensor param, Tensor grad);
@@ -164,13 +164,27 @@ Tensor attach(const Tensor& output, std::shared_ptr<Node> node);
 [[noreturn]] void throw_output_modified(const std::string& op, const Storage& output,
                                         std::uint32_t saved_version);
 
-/// A node whose backward is a callable F: either Gradients(const Tensor& grad_output), or
-/// Gradients(const Tensor& grad_output, const Tensor& output) when it reads its own output.
+/// True when a backward callable F reads its op's output: Gradients(const Tensor& grad_output,
+/// const Tensor& output).
 template <class F>
-class FunctionNode final : public Node {
+inline constexpr bool kBackwardUsesOutput =
+    std::is_invocable_r_v<Gradients, F&, const Tensor&, const Tensor&>;
+
+/// What a FunctionNode that reads no output derives from instead of enable_shared_from_this: the
+/// weak self-reference would cost two more reference counts per node (locked, once the process
+/// has a second thread) and keep the last release off libstdc++'s fast path.
+struct NoSelfHandle {};
+
+/// A node whose backward is a callable F: either Gradients(const Tensor& grad_output), or
+/// Gradients(const Tensor& grad_output, const Tensor& output) when it reads its own output (and
+/// then needs a handle to itself to attach that output to, under create_graph).
+template <class F>
+class FunctionNode final
+    : public Node,
+      public std::conditional_t<kBackwardUsesOutput<F>,
+                                std::enable_shared_from_this<FunctionNode<F>>, NoSelfHandle> {
  public:
-  static constexpr bool kUsesOutput =
-      std::is_invocable_r_v<Gradients, F&, const Tensor&, const Tensor&>;
+  static constexpr bool kUsesOutput = kBackwardUsesOutput<F>;
 
   template <class G>
   FunctionNode(std::string name, Edges edges, const Tensor& output, G&& backward)
@@ -208,7 +222,7 @@ class FunctionNode final : public Node {
     auto impl = new_impl();
     impl->storage = saved_output_;
     if (GradMode::is_enabled()) {
-      impl->grad_fn = shared_from_this();
+      impl->grad_fn = this->shared_from_this();
       impl->requires_grad = true;
     }
     return Tensor(std::move(impl));
@@ -222,7 +236,7 @@ class FunctionNode final : public Node {
 // F is taken by reference down to the node, so the closure is moved once, into the node, and only
 // when the op is recorded.
 template <class F>
-Tensor record_inputs(std::string name, const Tensor& output, const Tensor* inputs,
+Tensor record_inputs(std::string name, const Tensor& output, const InputRef* inputs,
                      std::size_t count, F&& backward, Saves saves = Saves::inputs) {
   if (AnomalyMode::is_enabled()) check_forward_anomaly(name, output, inputs, count);
   if (!should_record(inputs, count)) return output;
@@ -239,13 +253,14 @@ Tensor record_inputs(std::string name, const Tensor& output, const Tensor* input
 
 /// Throws std::invalid_argument "record: input <i> of '<name>' is undefined" for the first
 /// undefined input.
-void check_recorded_inputs(const std::string& name, const Tensor* inputs, std::size_t count);
+void check_recorded_inputs(const std::string& name, const InputRef* inputs, std::size_t count);
 
 /// record() for a built-in op with optional inputs (an absent bias): an undefined input is
 /// allowed there and gets no gradient.
 template <class F>
-Tensor record_optional(std::string name, const Tensor& output, std::initializer_list<Tensor> inputs,
-                       F backward, Saves saves = Saves::inputs) {
+Tensor record_optional(std::string name, const Tensor& output,
+                       std::initializer_list<InputRef> inputs, F backward,
+                       Saves saves = Saves::inputs) {
   return record_inputs(std::move(name), output, inputs.begin(), inputs.size(), std::move(backward),
                        saves);
 }
@@ -267,7 +282,7 @@ Tensor record_optional(std::string name, const Tensor& output, std::initializer_
 ///     return record("cube", y, {x}, [x](const Tensor& dy) { return Gradients{dy * 3 * x * x}; });
 ///   }
 template <class F>
-Tensor record(std::string name, const Tensor& output, std::initializer_list<Tensor> inputs,
+Tensor record(std::string name, const Tensor& output, std::initializer_list<InputRef> inputs,
               F backward, Saves saves = Saves::inputs) {
   detail::check_recorded_inputs(name, inputs.begin(), inputs.size());
   return detail::record_inputs(std::move(name), output, inputs.begin(), inputs.size(),
@@ -277,8 +292,9 @@ Tensor record(std::string name, const Tensor& output, std::initializer_list<Tens
 template <class F>
 Tensor record(std::string name, const Tensor& output, const std::vector<Tensor>& inputs, F backward,
               Saves saves = Saves::inputs) {
-  detail::check_recorded_inputs(name, inputs.data(), inputs.size());
-  return detail::record_inputs(std::move(name), output, inputs.data(), inputs.size(),
+  const std::vector<InputRef> refs(inputs.begin(), inputs.end());
+  detail::check_recorded_inputs(name, refs.data(), refs.size());
+  return detail::record_inputs(std::move(name), output, refs.data(), refs.size(),
                                std::move(backward), saves);
 }
 

@@ -279,6 +279,19 @@ class Tensor {
   std::shared_ptr<detail::TensorImpl> impl_;
 };
 
+/// One input of record(), borrowed: `{x, y}` names the tensors without copying their handles (a
+/// copy counts a reference up and down, a locked instruction each once the process has a second
+/// thread). Valid for the call it is passed to, temporaries included.
+class InputRef {
+ public:
+  InputRef(const Tensor& tensor) : tensor_(&tensor) {}  // implicit, so that {x, y} builds one
+  const Tensor& get() const { return *tensor_; }
+  operator const Tensor&() const { return *tensor_; }
+
+ private:
+  const Tensor* tensor_;
+};
+
 extern template TensorValues<float>& Tensor::data<float>();
 extern template TensorValues<double>& Tensor::data<double>();
 extern template const TensorValues<float>& Tensor::data<float>() const;
