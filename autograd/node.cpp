@@ -182,17 +182,21 @@ bool should_record(const InputRef* inputs, std::size_t count) {
   return false;
 }
 
-Tensor attach(const Tensor& output, std::shared_ptr<Node> node) {
-  std::shared_ptr<TensorImpl> impl = output.impl();
+Tensor attach(Tensor output, std::shared_ptr<Node> node) {
+  const std::shared_ptr<TensorImpl>& impl = output.impl();
+  // Two handles when the op passed its result by copy: `output` and the op's own local.
   if (impl->grad_fn || impl->requires_grad || impl.use_count() > 2) {
     // Someone else holds this handle (a user op returning a graph tensor, say): leave it alone
     // and attach a fresh handle to the same values.
-    impl = new_impl();
-    impl->storage = output.impl()->storage;
+    std::shared_ptr<TensorImpl> fresh = new_impl();
+    fresh->storage = impl->storage;
+    fresh->grad_fn = std::move(node);
+    fresh->requires_grad = true;
+    return Tensor(std::move(fresh));
   }
   impl->grad_fn = std::move(node);
   impl->requires_grad = true;
-  return Tensor(std::move(impl));
+  return output;
 }
 
 void throw_output_modified(const std::string& op, const Storage& output,

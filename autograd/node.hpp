@@ -158,8 +158,9 @@ bool should_record(const InputRef* inputs, std::size_t count);
 /// running on this thread ends; false outside a backward pass.
 bool defer_step(const std::shared_ptr<BackwardStep>& step, Tensor param, Tensor grad);
 /// Makes `output` the result of `node`: sets its grad_fn and requires_grad (on a fresh handle
-/// sharing the values when output already belongs to a graph).
-Tensor attach(const Tensor& output, std::shared_ptr<Node> node);
+/// sharing the values when output already belongs to a graph, or a handle beyond the op's own
+/// local copy refers to it).
+Tensor attach(Tensor output, std::shared_ptr<Node> node);
 /// The error of a backward whose own output's values were changed in place since it was recorded.
 [[noreturn]] void throw_output_modified(const std::string& op, const Storage& output,
                                         std::uint32_t saved_version);
@@ -234,10 +235,11 @@ class FunctionNode final
 };
 
 // F is taken by reference down to the node, so the closure is moved once, into the node, and only
-// when the op is recorded.
+// when the op is recorded. `output` is taken by value down to attach(): an op that hands its
+// result over (std::move) spares two reference counts.
 template <class F>
-Tensor record_inputs(std::string name, const Tensor& output, const InputRef* inputs,
-                     std::size_t count, F&& backward, Saves saves = Saves::inputs) {
+Tensor record_inputs(std::string name, Tensor output, const InputRef* inputs, std::size_t count,
+                     F&& backward, Saves saves = Saves::inputs) {
   if (AnomalyMode::is_enabled()) check_forward_anomaly(name, output, inputs, count);
   if (!should_record(inputs, count)) return output;
   Edges edges;
@@ -248,7 +250,7 @@ Tensor record_inputs(std::string name, const Tensor& output, const InputRef* inp
                                                            std::move(name), std::move(edges),
                                                            output, std::forward<F>(backward));
   if (saves == Saves::inputs) node->save_versions(inputs, count);
-  return attach(output, std::move(node));
+  return attach(std::move(output), std::move(node));
 }
 
 /// Throws std::invalid_argument "record: input <i> of '<name>' is undefined" for the first
@@ -258,11 +260,10 @@ void check_recorded_inputs(const std::string& name, const InputRef* inputs, std:
 /// record() for a built-in op with optional inputs (an absent bias): an undefined input is
 /// allowed there and gets no gradient.
 template <class F>
-Tensor record_optional(std::string name, const Tensor& output,
-                       std::initializer_list<InputRef> inputs, F backward,
-                       Saves saves = Saves::inputs) {
-  return record_inputs(std::move(name), output, inputs.begin(), inputs.size(), std::move(backward),
-                       saves);
+Tensor record_optional(std::string name, Tensor output, std::initializer_list<InputRef> inputs,
+                       F backward, Saves saves = Saves::inputs) {
+  return record_inputs(std::move(name), std::move(output), inputs.begin(), inputs.size(),
+                       std::move(backward), saves);
 }
 }  // namespace detail
 
@@ -282,19 +283,19 @@ Tensor record_optional(std::string name, const Tensor& output,
 ///     return record("cube", y, {x}, [x](const Tensor& dy) { return Gradients{dy * 3 * x * x}; });
 ///   }
 template <class F>
-Tensor record(std::string name, const Tensor& output, std::initializer_list<InputRef> inputs,
-              F backward, Saves saves = Saves::inputs) {
+Tensor record(std::string name, Tensor output, std::initializer_list<InputRef> inputs, F backward,
+              Saves saves = Saves::inputs) {
   detail::check_recorded_inputs(name, inputs.begin(), inputs.size());
-  return detail::record_inputs(std::move(name), output, inputs.begin(), inputs.size(),
+  return detail::record_inputs(std::move(name), std::move(output), inputs.begin(), inputs.size(),
                                std::move(backward), saves);
 }
 
 template <class F>
-Tensor record(std::string name, const Tensor& output, const std::vector<Tensor>& inputs, F backward,
+Tensor record(std::string name, Tensor output, const std::vector<Tensor>& inputs, F backward,
               Saves saves = Saves::inputs) {
   const std::vector<InputRef> refs(inputs.begin(), inputs.end());
   detail::check_recorded_inputs(name, refs.data(), refs.size());
-  return detail::record_inputs(std::move(name), output, refs.data(), refs.size(),
+  return detail::record_inputs(std::move(name), std::move(output), refs.data(), refs.size(),
                                std::move(backward), saves);
 }
 

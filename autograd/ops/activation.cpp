@@ -75,7 +75,7 @@ Tensor sigmoid(const Tensor& x) {
   kernels::check_floating("sigmoid", x);
   Tensor y = kernels::unary(x, [](auto v) { return kernels::sigmoid_value(v); });
   return record(
-      "sigmoid", y, {x},
+      "sigmoid", std::move(y), {x},
       [](const Tensor& dy, const Tensor& s) {
         if (!GradMode::is_enabled()) {  // the formula below in one pass, over dy's buffer if free
           return Gradients{kernels::binary_reusing(
@@ -90,7 +90,7 @@ Tensor tanh(const Tensor& x) {
   kernels::check_floating("tanh", x);
   Tensor y = kernels::unary(x, [](auto v) { return std::tanh(v); });
   return record(
-      "tanh", y, {x},
+      "tanh", std::move(y), {x},
       [](const Tensor& dy, const Tensor& t) {
         if (!GradMode::is_enabled()) {  // the formula below in one pass, over dy's buffer if free
           return Gradients{kernels::binary_reusing("tanh", dy, t,
@@ -107,7 +107,7 @@ Tensor relu(const Tensor& x) {
   // PyTorch and NumPy do) and is the same one select in the vectorised loop.
   Tensor y = kernels::unary(x, [](auto v) { return v <= 0 ? decltype(v)(0) : v; });
   return record(
-      "relu", y, {x},
+      "relu", std::move(y), {x},
       [](const Tensor& dy, const Tensor& out) {
         // 0 where the output is <= 0, else 1 (NaN included, as PyTorch's threshold_backward): a
         // constant mask
@@ -126,7 +126,7 @@ Tensor leaky_relu(const Tensor& x, double negative_slope) {
   Tensor y = kernels::unary(x, [negative_slope](auto v) {
     return v > 0 ? v : v * static_cast<decltype(v)>(negative_slope);
   });
-  return record("leaky_relu", y, {x}, [x, negative_slope](const Tensor& dy) {
+  return record("leaky_relu", std::move(y), {x}, [x, negative_slope](const Tensor& dy) {
     Tensor slope = kernels::unary(x, [negative_slope](auto v) {
       using T = decltype(v);
       return v > 0 ? T(1) : static_cast<T>(negative_slope);
@@ -147,7 +147,7 @@ Tensor softplus(const Tensor& x, double beta) {
     // log(1 + e^bx) = max(bx, 0) + log1p(e^-|bx|), exact for any bx
     return (std::max(bx, T(0)) + std::log1p(std::exp(-std::abs(bx)))) / static_cast<T>(beta);
   });
-  return record("softplus", y, {x}, [x, beta](const Tensor& dy) {
+  return record("softplus", std::move(y), {x}, [x, beta](const Tensor& dy) {
     return Gradients{mul(dy, sigmoid(mul(x, beta)))};  // d/dx = sigmoid(beta x)
   });
 }
@@ -156,7 +156,7 @@ Tensor softmax(const Tensor& x, long axis) {
   const AxisView v = view_around("softmax", x, axis);
   Tensor y = softmax_values(x, v, false);
   return record(
-      "softmax", y, {x},
+      "softmax", std::move(y), {x},
       [axis](const Tensor& dy, const Tensor& s) {
         // dx = s * (dy - sum(dy * s, axis))
         return Gradients{mul(s, sub(dy, sum(mul(dy, s), {axis}, true)))};
@@ -168,7 +168,7 @@ Tensor log_softmax(const Tensor& x, long axis) {
   const AxisView v = view_around("log_softmax", x, axis);
   Tensor y = softmax_values(x, v, true);
   return record(
-      "log_softmax", y, {x},
+      "log_softmax", std::move(y), {x},
       [axis](const Tensor& dy, const Tensor& out) {
         // dx = dy - softmax(x) * sum(dy, axis), with softmax(x) = exp(log_softmax(x))
         return Gradients{sub(dy, mul(exp(out), sum(dy, {axis}, true)))};
@@ -215,7 +215,7 @@ T gelu_tanh_slope(T v) {
 Tensor erf(const Tensor& x) {
   kernels::check_defined("erf", x);
   Tensor y = kernels::unary(x, [](auto v) { return std::erf(v); });
-  return record("erf", y, {x}, [x](const Tensor& dy) {
+  return record("erf", std::move(y), {x}, [x](const Tensor& dy) {
     if (!GradMode::is_enabled()) {
       return Gradients{kernels::binary_reusing("erf", dy, x, [](auto g, auto v) {
         using T = decltype(v);
@@ -234,7 +234,7 @@ Tensor gelu(const Tensor& x, const std::string& approximate) {
   }
   if (approximate == "tanh") {
     Tensor y = kernels::unary(x, [](auto v) { return gelu_tanh_value(v); });
-    return record("gelu", y, {x}, [x](const Tensor& dy) {
+    return record("gelu", std::move(y), {x}, [x](const Tensor& dy) {
       if (!GradMode::is_enabled()) {
         return Gradients{kernels::binary_reusing(
             "gelu", dy, x, [](auto g, auto v) { return g * gelu_tanh_slope(v); })};
@@ -248,7 +248,7 @@ Tensor gelu(const Tensor& x, const std::string& approximate) {
     });
   }
   Tensor y = kernels::unary(x, [](auto v) { return gelu_value(v); });
-  return record("gelu", y, {x}, [x](const Tensor& dy) {
+  return record("gelu", std::move(y), {x}, [x](const Tensor& dy) {
     if (!GradMode::is_enabled()) {
       return Gradients{
           kernels::binary_reusing("gelu", dy, x, [](auto g, auto v) { return g * gelu_slope(v); })};
@@ -263,7 +263,7 @@ Tensor gelu(const Tensor& x, const std::string& approximate) {
 Tensor silu(const Tensor& x) {
   kernels::check_defined("silu", x);
   Tensor y = kernels::unary(x, [](auto v) { return v * kernels::sigmoid_value(v); });
-  return record("silu", y, {x}, [x](const Tensor& dy) {
+  return record("silu", std::move(y), {x}, [x](const Tensor& dy) {
     if (!GradMode::is_enabled()) {
       return Gradients{kernels::binary_reusing("silu", dy, x, [](auto g, auto v) {
         using T = decltype(v);
@@ -285,7 +285,7 @@ Tensor elu(const Tensor& x, double alpha) {
     using T = decltype(v);
     return v > 0 ? v : static_cast<T>(alpha) * std::expm1(v);  // NaN takes the expm1 branch
   });
-  return record("elu", y, {x}, [x, alpha](const Tensor& dy) {
+  return record("elu", std::move(y), {x}, [x, alpha](const Tensor& dy) {
     if (!GradMode::is_enabled()) {
       return Gradients{kernels::binary_reusing("elu", dy, x, [alpha](auto g, auto v) {
         using T = decltype(v);
@@ -311,7 +311,7 @@ Tensor hardtanh(const Tensor& x, double min_val, double max_val) {
     const T lo = static_cast<T>(min_val), hi = static_cast<T>(max_val);
     return v < lo ? lo : (v > hi ? hi : v);  // NaN fails both tests and stays NaN
   });
-  return record("hardtanh", y, {x}, [x, min_val, max_val](const Tensor& dy) {
+  return record("hardtanh", std::move(y), {x}, [x, min_val, max_val](const Tensor& dy) {
     // PyTorch's mask: 0 at or beyond a bound, 1 elsewhere (NaN included); a constant
     auto mask = [min_val, max_val](auto v) {
       using T = decltype(v);

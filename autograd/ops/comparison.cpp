@@ -297,7 +297,7 @@ Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
     return out;
   });
   return record(
-      "where", y, {a, b},
+      "where", std::move(y), {a, b},
       [condition, a_shape = a.sizes().inline_copy(), b_shape = b.sizes().inline_copy(),
        a_grad = a.requires_grad(), b_grad = b.requires_grad()](const Tensor& dy) {
         // d/da = 1 where the condition holds, d/db = 1 elsewhere
@@ -325,7 +325,7 @@ Tensor masked_fill(const Tensor& x, const Tensor& mask, double value) {
   }
   Tensor y = fill_where(x, mask, value);
   return record(
-      "masked_fill", y, {x},
+      "masked_fill", std::move(y), {x},
       [mask](const Tensor& dy) {
         // d/dx = 0 where filled, 1 elsewhere
         return Gradients{masked_fill(dy, mask, 0.0)};

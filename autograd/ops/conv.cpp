@@ -369,7 +369,7 @@ Tensor conv(const Tensor& x, const Tensor& w, const Tensor& b, const ConvGeometr
                 b.defined() ? kernels::values<T>(b) : nullptr, g, kernels::values<T>(out));
     return out;
   });
-  return detail::record_optional("conv2d", y, {x, w, b}, [x, w, b, g](const Tensor& dy) {
+  return detail::record_optional("conv2d", std::move(y), {x, w, b}, [x, w, b, g](const Tensor& dy) {
     Tensor dx = needs_grad(x) ? conv_input_grad(dy, w, g) : Tensor();
     Tensor dw = needs_grad(w) ? conv_weight_grad(x, dy, g) : Tensor();
     Tensor db = needs_grad(b) ? conv_bias_grad(dy, g) : Tensor();
@@ -384,7 +384,7 @@ Tensor conv_input_grad(const Tensor& dy, const Tensor& w, const ConvGeometry& g)
     input_grad_values(kernels::values<T>(dy), kernels::values<T>(w), g, kernels::values<T>(out));
     return out;
   });
-  return record("conv2d_input_grad", dx, {dy, w}, [dy, w, g](const Tensor& grad) {
+  return record("conv2d_input_grad", std::move(dx), {dy, w}, [dy, w, g](const Tensor& grad) {
     // Linear in dy and in w: d(dy) = conv(G, w), dw = conv_weight_grad(G, dy)
     Tensor ddy = needs_grad(dy) ? conv(grad, w, Tensor(), g) : Tensor();
     Tensor dw = needs_grad(w) ? conv_weight_grad(grad, dy, g) : Tensor();
@@ -399,7 +399,7 @@ Tensor conv_weight_grad(const Tensor& x, const Tensor& dy, const ConvGeometry& g
     weight_grad_values(kernels::values<T>(x), kernels::values<T>(dy), g, kernels::values<T>(out));
     return out;
   });
-  return record("conv2d_weight_grad", dw, {x, dy}, [x, dy, g](const Tensor& grad) {
+  return record("conv2d_weight_grad", std::move(dw), {x, dy}, [x, dy, g](const Tensor& grad) {
     // Linear in x and in dy: dx = conv_input_grad(dy, H), d(dy) = conv(x, H)
     Tensor dx = needs_grad(x) ? conv_input_grad(dy, grad, g) : Tensor();
     Tensor ddy = needs_grad(dy) ? conv(x, grad, Tensor(), g) : Tensor();

@@ -41,7 +41,7 @@ Tensor scalar_op(const char* name, const Tensor& x, F f, double grad_scale) {
   kernels::check_floating(name, x);
   Tensor y = kernels::unary(x, f);
   return record(
-      name, y, {x},
+      name, std::move(y), {x},
       [grad_scale](const Tensor& dy) {
         if (grad_scale == 1.0) return Gradients{dy};
         if (!GradMode::is_enabled()) {  // mul(dy, scale), over dy's buffer if free
@@ -58,7 +58,7 @@ Tensor scalar_op(const char* name, const Tensor& x, F f, double grad_scale) {
 Tensor add(const Tensor& a, const Tensor& b) {
   Tensor y = kernels::binary<true>("add", a, b, [](auto u, auto v) { return u + v; });
   return record(
-      "add", y, {a, b},
+      "add", std::move(y), {a, b},
       [in_a = Input(a), in_b = Input(b)](const Tensor& dy) {
         // d(a + b)/da = d(a + b)/db = 1
         return Gradients{in_a.reduce(dy), in_b.reduce(dy)};
@@ -69,7 +69,7 @@ Tensor add(const Tensor& a, const Tensor& b) {
 Tensor sub(const Tensor& a, const Tensor& b) {
   Tensor y = kernels::binary<true>("sub", a, b, [](auto u, auto v) { return u - v; });
   return record(
-      "sub", y, {a, b},
+      "sub", std::move(y), {a, b},
       [in_a = Input(a), in_b = Input(b)](const Tensor& dy) {
         // d(a - b)/da = 1, d(a - b)/db = -1
         return Gradients{in_a.reduce(dy), in_b.requires_grad ? in_b.reduce(neg(dy)) : Tensor()};
@@ -79,7 +79,7 @@ Tensor sub(const Tensor& a, const Tensor& b) {
 
 Tensor mul(const Tensor& a, const Tensor& b) {
   Tensor y = kernels::binary<true>("mul", a, b, [](auto u, auto v) { return u * v; });
-  return record("mul", y, {a, b}, [a, b](const Tensor& dy) {
+  return record("mul", std::move(y), {a, b}, [a, b](const Tensor& dy) {
     // d(a b)/da = b, d(a b)/db = a
     Tensor db = b.requires_grad() ? reduce_to_shape(mul(dy, a), b.sizes()) : Tensor();
     if (!a.requires_grad()) return Gradients{Tensor(), db};
@@ -94,7 +94,7 @@ Tensor mul(const Tensor& a, const Tensor& b) {
 
 Tensor div(const Tensor& a, const Tensor& b) {
   Tensor y = kernels::binary("div", a, b, [](auto u, auto v) { return u / v; });
-  return record("div", y, {a, b}, [a, b](const Tensor& dy, const Tensor& out) {
+  return record("div", std::move(y), {a, b}, [a, b](const Tensor& dy, const Tensor& out) {
     // d(a / b)/da = 1 / b; d(a / b)/db = -a / b^2 = -(1 / b)(a / b)
     Tensor da = div(dy, b);
     Tensor db = b.requires_grad() ? reduce_to_shape(neg(mul(da, out)), b.sizes()) : Tensor();
@@ -165,7 +165,7 @@ Tensor pow(const Tensor& x, double exponent) {
     using T = decltype(v);
     return exponent == 2.0 ? v * v : static_cast<T>(std::pow(v, static_cast<T>(exponent)));
   });
-  return record("pow", y, {x}, [x, exponent](const Tensor& dy) {
+  return record("pow", std::move(y), {x}, [x, exponent](const Tensor& dy) {
     // d(x^p)/dx = p x^(p-1); for p = 0 a zero gradient (not none: as PyTorch, the leaf gets a
     // zero .grad(), which an optimizer's weight decay and momentum still act on)
     if (exponent == 0.0) return Gradients{zeros_like(x)};
@@ -177,28 +177,30 @@ Tensor pow(const Tensor& x, double exponent) {
 
 Tensor pow(const Tensor& base, const Tensor& exponent) {
   Tensor y = kernels::binary("pow", base, exponent, [](auto u, auto v) { return std::pow(u, v); });
-  return record("pow", y, {base, exponent}, [base, exponent](const Tensor& dy, const Tensor& out) {
-    // d(a^b)/da = b a^(b-1); d(a^b)/db = a^b log(a). As PyTorch, both are 0 at the edges where
-    // the formulas give 0 * inf: da where b = 0 (and a = 0), db where a = 0 and b >= 0. The base is
-    // moved to 1 there (a constant shift), so the formula itself yields the 0 and stays
-    // differentiable.
-    Tensor da, db;
-    if (base.requires_grad()) {
-      Tensor at_edge = kernels::binary("pow", base, exponent, [](auto u, auto v) {
-        return static_cast<decltype(u)>(u == 0 && v == 0 ? 1 : 0);
+  return record(
+      "pow", std::move(y), {base, exponent}, [base, exponent](const Tensor& dy, const Tensor& out) {
+        // d(a^b)/da = b a^(b-1); d(a^b)/db = a^b log(a). As PyTorch, both are 0 at the edges where
+        // the formulas give 0 * inf: da where b = 0 (and a = 0), db where a = 0 and b >= 0. The
+        // base is moved to 1 there (a constant shift), so the formula itself yields the 0 and stays
+        // differentiable.
+        Tensor da, db;
+        if (base.requires_grad()) {
+          Tensor at_edge = kernels::binary("pow", base, exponent, [](auto u, auto v) {
+            return static_cast<decltype(u)>(u == 0 && v == 0 ? 1 : 0);
+          });
+          Tensor safe_base = add(base, at_edge);
+          da = reduce_to_shape(
+              mul(dy, mul(exponent, pow(safe_base, sub(exponent, ones_like(exponent))))),
+              base.sizes());
+        }
+        if (exponent.requires_grad()) {
+          Tensor at_edge = kernels::binary("pow", base, exponent, [](auto u, auto v) {
+            return static_cast<decltype(u)>(u == 0 && v >= 0 ? 1 : 0);
+          });
+          db = reduce_to_shape(mul(dy, mul(out, log(add(base, at_edge)))), exponent.sizes());
+        }
+        return Gradients{da, db};
       });
-      Tensor safe_base = add(base, at_edge);
-      da = reduce_to_shape(
-          mul(dy, mul(exponent, pow(safe_base, sub(exponent, ones_like(exponent))))), base.sizes());
-    }
-    if (exponent.requires_grad()) {
-      Tensor at_edge = kernels::binary("pow", base, exponent, [](auto u, auto v) {
-        return static_cast<decltype(u)>(u == 0 && v >= 0 ? 1 : 0);
-      });
-      db = reduce_to_shape(mul(dy, mul(out, log(add(base, at_edge)))), exponent.sizes());
-    }
-    return Gradients{da, db};
-  });
 }
 
 Tensor exp(const Tensor& x) {
@@ -206,14 +208,14 @@ Tensor exp(const Tensor& x) {
   Tensor y = kernels::unary(x, [](auto v) { return std::exp(v); });
   // d(e^x)/dx = e^x: the saved output, not a second exp
   return record(
-      "exp", y, {x}, [](const Tensor& dy, const Tensor& out) { return Gradients{mul(dy, out)}; },
-      Saves::nothing);
+      "exp", std::move(y), {x},
+      [](const Tensor& dy, const Tensor& out) { return Gradients{mul(dy, out)}; }, Saves::nothing);
 }
 
 Tensor log(const Tensor& x) {
   kernels::check_floating("log", x);
   Tensor y = kernels::unary(x, [](auto v) { return std::log(v); });
-  return record("log", y, {x}, [x](const Tensor& dy) { return Gradients{div(dy, x)}; });
+  return record("log", std::move(y), {x}, [x](const Tensor& dy) { return Gradients{div(dy, x)}; });
 }
 
 Tensor sqrt(const Tensor& x) {
@@ -221,7 +223,7 @@ Tensor sqrt(const Tensor& x) {
   Tensor y = kernels::unary(x, [](auto v) { return std::sqrt(v); });
   // d(sqrt x)/dx = 1 / (2 sqrt x)
   return record(
-      "sqrt", y, {x},
+      "sqrt", std::move(y), {x},
       [](const Tensor& dy, const Tensor& out) { return Gradients{mul(div(dy, out), 0.5)}; },
       Saves::nothing);
 }
@@ -229,19 +231,21 @@ Tensor sqrt(const Tensor& x) {
 Tensor sin(const Tensor& x) {
   kernels::check_floating("sin", x);
   Tensor y = kernels::unary(x, [](auto v) { return std::sin(v); });
-  return record("sin", y, {x}, [x](const Tensor& dy) { return Gradients{mul(dy, cos(x))}; });
+  return record("sin", std::move(y), {x},
+                [x](const Tensor& dy) { return Gradients{mul(dy, cos(x))}; });
 }
 
 Tensor cos(const Tensor& x) {
   kernels::check_floating("cos", x);
   Tensor y = kernels::unary(x, [](auto v) { return std::cos(v); });
-  return record("cos", y, {x}, [x](const Tensor& dy) { return Gradients{mul(dy, neg(sin(x)))}; });
+  return record("cos", std::move(y), {x},
+                [x](const Tensor& dy) { return Gradients{mul(dy, neg(sin(x)))}; });
 }
 
 Tensor abs(const Tensor& x) {
   kernels::check_floating("abs", x);
   Tensor y = kernels::unary(x, [](auto v) { return std::abs(v); });
-  return record("abs", y, {x}, [x](const Tensor& dy) {
+  return record("abs", std::move(y), {x}, [x](const Tensor& dy) {
     // d|x|/dx = sign(x), 0 at 0
     Tensor sign = kernels::unary(x, [](auto v) {
       using T = decltype(v);
@@ -262,7 +266,7 @@ Tensor clamp(const Tensor& x, double min, double max) {
     return v < static_cast<T>(min) ? static_cast<T>(min)
                                    : (v > static_cast<T>(max) ? static_cast<T>(max) : v);
   });
-  return record("clamp", y, {x}, [x, min, max](const Tensor& dy) {
+  return record("clamp", std::move(y), {x}, [x, min, max](const Tensor& dy) {
     Tensor inside = constant_mask(x, [min, max](auto v) { return v >= min && v <= max; });
     return Gradients{mul(dy, inside)};
   });
@@ -276,7 +280,7 @@ Tensor min_max(const char* name, const Tensor& a, const Tensor& b, bool take_sma
     if (std::isnan(u)) return u;
     return (take_smaller ? u < v : u > v) ? u : v;
   });
-  return record(name, y, {a, b}, [name, a, b, take_smaller](const Tensor& dy) {
+  return record(name, std::move(y), {a, b}, [name, a, b, take_smaller](const Tensor& dy) {
     // An input gets the whole gradient unless the other one wins outright, half at a tie. Written
     // as "unless the other wins" so that a NaN on either side (no winner, no tie) sends the
     // gradient to both, as PyTorch does.
@@ -311,7 +315,7 @@ Tensor sign(const Tensor& x) {
     return v > 0 ? T(1) : (v < 0 ? T(-1) : v);  // 0 stays 0 (and -0 stays -0), NaN stays NaN
   });
   // Piecewise constant: the gradient is 0, a tensor of zeros as torch returns.
-  return record("sign", y, {x}, [shape = x.shape(), dtype = x.dtype()](const Tensor&) {
+  return record("sign", std::move(y), {x}, [shape = x.shape(), dtype = x.dtype()](const Tensor&) {
     return Gradients{zeros(shape, dtype)};
   });
 }

@@ -61,7 +61,7 @@ Tensor read_blocks(const char* name, const Tensor& x, const PlacementPtr& reads,
     return result;
   });
   return record(
-      name, y, {x},
+      name, std::move(y), {x},
       [grads, shape = x.shape()](const Tensor& dy) {
         // The adjoint of a read is an add: every read value's gradient lands where it was read.
         return Gradients{add_blocks("scatter_add", Tensor(), shape, grads, dy)};
@@ -99,7 +99,7 @@ Tensor add_blocks(const char* name, const Tensor& base, const Shape& shape, cons
   const bool base_needs = base.defined() && base.requires_grad();
   const bool src_needs = src.requires_grad();
   return detail::record_optional(
-      name, y, {base, src},
+      name, std::move(y), {base, src},
       [at, base_needs, src_needs, src_shape = src.shape()](const Tensor& dy) {
         // d/dbase = identity; d/dsrc reads dy back at the places src was added to.
         return Gradients{base_needs ? dy : Tensor(),

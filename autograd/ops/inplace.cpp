@@ -182,7 +182,8 @@ Tensor& fill_named(const char* op, Tensor& self, double value) {
       Tensor filled = full(old.shape(), value, old.dtype());
       // The old values are overwritten: none of the gradient reaches them.
       return record(
-          op, filled, {old}, [](const Tensor&) { return Gradients{Tensor()}; }, Saves::nothing);
+          op, std::move(filled), {old}, [](const Tensor&) { return Gradients{Tensor()}; },
+          Saves::nothing);
     });
   }
   dispatch_any(self.dtype(), [&](auto tag) {

@@ -49,7 +49,7 @@ Tensor crop(const Tensor& x, const Shape& starts, const Shape& shape) {
     for_each_in_block(shape, from, starts, [&](std::size_t s, std::size_t b) { dst[s] = in[b]; });
     return out;
   });
-  return record("split", y, {x}, [starts, from](const Tensor& dy) {
+  return record("split", std::move(y), {x}, [starts, from](const Tensor& dy) {
     return Gradients{embed(dy, starts, from, 0.0)};  // the read block gets its gradient, the rest 0
   });
 }
@@ -66,7 +66,7 @@ Tensor embed(const Tensor& x, const Shape& starts, const Shape& shape, double va
     for_each_in_block(from, shape, starts, [&](std::size_t s, std::size_t b) { dst[b] = in[s]; });
     return out;
   });
-  return record("pad", y, {x},
+  return record("pad", std::move(y), {x},
                 [starts, from](const Tensor& dy) { return Gradients{crop(dy, starts, from)}; });
 }
 
@@ -95,7 +95,7 @@ Tensor triangle(const char* op, const Tensor& x, long diagonal, bool lower) {
     }
     return out;
   });
-  return record(op, y, {x}, [op, diagonal, lower](const Tensor& dy) {
+  return record(op, std::move(y), {x}, [op, diagonal, lower](const Tensor& dy) {
     return Gradients{triangle(op, dy, diagonal, lower)};  // a fixed mask: masks its gradient
   });
 }

@@ -254,7 +254,7 @@ Tensor linear_loss(LinearLoss loss, const Tensor& x, const Tensor& weight, const
   //   z = x w + b, d = 2 (z - t) or s(z) - t, c = dy / n,
   //   dw = (x^T d) c, db = sum(d) c, dx = (d c) w^T, dt = -2 (z - t) c or -z c
   return detail::record_optional(
-      op, y, {x, weight, bias, target},
+      op, std::move(y), {x, weight, bias, target},
       [loss, x, weight, bias, target, n, column, dweight, dbias, d](const Tensor& dy) {
         const bool mse = loss == LinearLoss::mse;
         const Tensor c = dy / n;

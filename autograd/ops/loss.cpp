@@ -249,7 +249,7 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) 
       return d * d;
     });
   });
-  return record("mse_loss", y, {input, target}, [input, target, n](const Tensor& dy) {
+  return record("mse_loss", std::move(y), {input, target}, [input, target, n](const Tensor& dy) {
     // d/da = (a - t) 2 dy / n = -d/dt
     Tensor da;
     if (!GradMode::is_enabled()) {  // the formula below in one pass
@@ -288,18 +288,19 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, Reduction
     const T log_q = std::max(std::log1p(-p), T(-100));
     return -(t * log_p + (1 - t) * log_q);
   });
-  terms = record("binary_cross_entropy", terms, {input, target}, [input, target](const Tensor& dy) {
-    Tensor dp, dt;
-    if (input.requires_grad()) {
-      // d/dp = (p - t) / (p (1 - p)), the denominator kept away from 0
-      dp = div(mul(dy, sub(input, target)), clamp(mul(input, 1.0 - input), 1e-12));
-    }
-    if (target.requires_grad()) {
-      // d/dt = log(1 - p) - log(p)
-      dt = mul(dy, sub(clamp(log(1.0 - input), -100), clamp(log(input), -100)));
-    }
-    return Gradients{dp, dt};
-  });
+  terms = record("binary_cross_entropy", std::move(terms), {input, target},
+                 [input, target](const Tensor& dy) {
+                   Tensor dp, dt;
+                   if (input.requires_grad()) {
+                     // d/dp = (p - t) / (p (1 - p)), the denominator kept away from 0
+                     dp = div(mul(dy, sub(input, target)), clamp(mul(input, 1.0 - input), 1e-12));
+                   }
+                   if (target.requires_grad()) {
+                     // d/dt = log(1 - p) - log(p)
+                     dt = mul(dy, sub(clamp(log(1.0 - input), -100), clamp(log(input), -100)));
+                   }
+                   return Gradients{dp, dt};
+                 });
   return apply_reduction("binary_cross_entropy", terms, reduction);
 }
 
@@ -317,7 +318,7 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
   };
   if (reduction == Reduction::none) {
     Tensor terms = kernels::binary(name, input, target, term);
-    return record(name, terms, {input, target}, [input, target](const Tensor& dy) {
+    return record(name, std::move(terms), {input, target}, [input, target](const Tensor& dy) {
       Tensor dz, dt;
       if (input.requires_grad()) dz = mul(dy, sub(sigmoid(input), target));  // s(z) - t
       if (target.requires_grad()) dt = mul(dy, neg(input));                  // -z
@@ -356,7 +357,7 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
     *kernels::values<T>(loss) = static_cast<T>(total) / static_cast<T>(n);
     return loss;
   });
-  return record(name, y, {input, target}, [input, target, n, name, s](const Tensor& dy) {
+  return record(name, std::move(y), {input, target}, [input, target, n, name, s](const Tensor& dy) {
     // d/dz = (s(z) - t) dy / n, d/dt = -z dy / n
     Tensor dz, dt;
     if (input.requires_grad() && !GradMode::is_enabled() && s.defined()) {
@@ -434,12 +435,13 @@ Tensor cross_entropy_of(const Tensor& logits, const std::vector<std::int64_t>& t
       }
       return out;
     });
-    return record("cross_entropy", terms, {logits}, [logits, target, e](const Tensor& dy) {
-      // d/dz_i = (softmax(z_i) - q_i) dy_i, q the (smoothed) target distribution: a constant
-      const long n = static_cast<long>(dy.numel());
-      return Gradients{mul(sub(softmax(logits, 1), target_distribution(logits, target, e)),
-                           reshape(dy, {n, 1}))};
-    });
+    return record(
+        "cross_entropy", std::move(terms), {logits}, [logits, target, e](const Tensor& dy) {
+          // d/dz_i = (softmax(z_i) - q_i) dy_i, q the (smoothed) target distribution: a constant
+          const long n = static_cast<long>(dy.numel());
+          return Gradients{mul(sub(softmax(logits, 1), target_distribution(logits, target, e)),
+                               reshape(dy, {n, 1}))};
+        });
   }
   // The mean or sum over the rows in one pass, with no terms tensor.
   const double n = divisor("cross_entropy", Shape{rows}, reduction);
@@ -468,20 +470,21 @@ Tensor cross_entropy_of(const Tensor& logits, const std::vector<std::int64_t>& t
     }
     return out;
   });
-  return record(
-      "cross_entropy", y, {logits}, [logits, target, target_tensor, e, n](const Tensor& dy) {
-        // d/dz_i = (softmax(z_i) - q_i) dy / n, q the (smoothed) target distribution: a
-        // constant
-        if (!GradMode::is_enabled()) {  // the formula below in one pass
-          Tensor dz = softmax_minus_target(logits, target, e, unchecked_scaled_value(dy, n));
-          if (detail::active_tape && target_tensor.defined()) {
-            record_backward(logits, target_tensor, dy, dz, e, n);
-          }
-          return Gradients{dz};
-        }
-        return Gradients{
-            mul(sub(softmax(logits, 1), target_distribution(logits, target, e)), dy / n)};
-      });
+  return record("cross_entropy", std::move(y), {logits},
+                [logits, target, target_tensor, e, n](const Tensor& dy) {
+                  // d/dz_i = (softmax(z_i) - q_i) dy / n, q the (smoothed) target distribution: a
+                  // constant
+                  if (!GradMode::is_enabled()) {  // the formula below in one pass
+                    Tensor dz =
+                        softmax_minus_target(logits, target, e, unchecked_scaled_value(dy, n));
+                    if (detail::active_tape && target_tensor.defined()) {
+                      record_backward(logits, target_tensor, dy, dz, e, n);
+                    }
+                    return Gradients{dz};
+                  }
+                  return Gradients{
+                      mul(sub(softmax(logits, 1), target_distribution(logits, target, e)), dy / n)};
+                });
 }
 
 }  // namespace

@@ -212,7 +212,7 @@ Tensor affine(const char* op, const Tensor& input, const Tensor& a, const Tensor
     return out;
   });
   return detail::record_optional(
-      op, y, {input, a, b},
+      op, std::move(y), {input, a, b},
       [input_shape = si.inline_copy(), need_input = input.requires_grad(), a, b, ta,
        tb](const Tensor& dc) {
         auto [da, db] = product_gradients(a, b, ta, tb, dc);
@@ -367,7 +367,7 @@ Tensor batched_product(const Tensor& a, const Tensor& b, bool ta, bool tb, const
     }
     return out;
   });
-  return record("matmul", y, {a, b},
+  return record("matmul", std::move(y), {a, b},
                 [a, b, ta, tb](const Tensor& dc) { return batched_gradients(a, b, ta, tb, dc); });
 }
 
@@ -392,7 +392,7 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool transpose_a, bool transpose
     kernels::record_kernel<T, T, T>("matmul", a, b, out, run);
     return out;
   });
-  return record("matmul", y, {a, b}, [a, b, transpose_a, transpose_b](const Tensor& dc) {
+  return record("matmul", std::move(y), {a, b}, [a, b, transpose_a, transpose_b](const Tensor& dc) {
     auto [da, db] = product_gradients(a, b, transpose_a, transpose_b, dc);
     return Gradients{da, db};
   });

@@ -299,7 +299,7 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
   const Shape bshape = channel_shape(channels, shape.size());
   const bool bias_grad = bias.defined() && bias.requires_grad();
   return detail::record_optional(
-      "batch_norm", y, {input, weight, bias},
+      "batch_norm", std::move(y), {input, weight, bias},
       [input, weight, bias_grad, stats, batch_stats, eps, axes, bshape, channels,
        v](const Tensor& dy) {
         if (!GradMode::is_enabled()) {
@@ -357,7 +357,7 @@ Tensor layer_norm(const Tensor& input, const Shape& normalized_shape, const Tens
   }
   const bool bias_grad = bias.defined() && bias.requires_grad();
   return detail::record_optional(
-      "layer_norm", y, {input, weight, bias},
+      "layer_norm", std::move(y), {input, weight, bias},
       [input, weight, bias_grad, stats, eps, axes, stat_shape, normalized_shape,
        v](const Tensor& dy) {
         if (!GradMode::is_enabled()) {
@@ -419,7 +419,7 @@ Tensor group_norm(const Tensor& input, std::size_t num_groups, const Tensor& wei
   const Shape bshape = channel_shape(channels, shape.size());
   const bool bias_grad = bias.defined() && bias.requires_grad();
   return detail::record_optional(
-      "group_norm", y, {input, weight, bias},
+      "group_norm", std::move(y), {input, weight, bias},
       [input, weight, bias_grad, stats, eps, shape, grouped, stat_shape, group_axes, affine_axes,
        bshape, channels, v, channel_of](const Tensor& dy) {
         if (!GradMode::is_enabled()) {

@@ -41,7 +41,7 @@ Tensor scatter_picks(const Tensor& dy, const PicksPtr& picks);
 
 // Records y = g[p, index[p, k]] as a gather of g, whose backward is the scatter.
 Tensor record_gather(const Tensor& y, const Tensor& g, const PicksPtr& picks) {
-  return record("max_pool_gather", y, {g}, [picks](const Tensor& dy) {
+  return record("max_pool_gather", std::move(y), {g}, [picks](const Tensor& dy) {
     return Gradients{scatter_picks(dy, picks)};  // a gather's adjoint is a scatter-add
   });
 }
@@ -82,7 +82,7 @@ Tensor scatter_picks(const Tensor& dy, const PicksPtr& picks) {
     }
     return out;
   });
-  return record("max_pool_scatter", dx, {dy},
+  return record("max_pool_scatter", std::move(dx), {dy},
                 [picks](const Tensor& grad) { return Gradients{gather_picks(grad, picks)}; });
 }
 
@@ -280,7 +280,7 @@ Tensor window_mean_transpose(const Tensor& dy, const WindowsPtr& win) {
     }
     return out;
   });
-  return record("avg_pool_transpose", dx, {dy},
+  return record("avg_pool_transpose", std::move(dx), {dy},
                 [win](const Tensor& grad) { return Gradients{window_mean(grad, win)}; });
 }
 

@@ -105,7 +105,7 @@ Tensor lstm_cell_state(const Tensor& gates, const Tensor& c) {
       }
     });
   });
-  return record("lstm_cell_state", y, {gates, c}, [gates, c](const Tensor& dy) {
+  return record("lstm_cell_state", std::move(y), {gates, c}, [gates, c](const Tensor& dy) {
     if (!GradMode::is_enabled()) {  // the formulas below in one pass
       return dispatch(gates.dtype(), [&](auto tag) {
         using T = decltype(tag);
@@ -145,7 +145,7 @@ Tensor lstm_cell_hidden(const Tensor& gates, const Tensor& c_new) {
       }
     });
   });
-  return record("lstm_cell_hidden", y, {gates, c_new}, [gates, c_new](const Tensor& dy) {
+  return record("lstm_cell_hidden", std::move(y), {gates, c_new}, [gates, c_new](const Tensor& dy) {
     if (!GradMode::is_enabled()) {  // the formulas below in one pass
       return dispatch(gates.dtype(), [&](auto tag) {
         using T = decltype(tag);
@@ -208,7 +208,7 @@ std::vector<Tensor> linear_steps(const std::vector<Tensor>& xs, const Tensor& we
       std::copy(src + t * n * out, src + (t + 1) * n * out, kernels::values<T>(y));
       const Tensor x = xs[t];
       ys.push_back(detail::record_optional(
-          "linear_steps", y, {x, weight, bias_a, bias_b},
+          "linear_steps", std::move(y), {x, weight, bias_a, bias_b},
           [x, weight, need_x = x.requires_grad(), need_w = weight.requires_grad(),
            need_a = bias_a.defined() && bias_a.requires_grad(),
            need_b = bias_b.defined() && bias_b.requires_grad()](const Tensor& dy) {

@@ -166,7 +166,7 @@ Tensor sum(const Tensor& x, const std::vector<long>& axes, bool keepdim) {
     y = reduce_values(x, s, 0.0, [](auto& acc, auto v) { acc += v; });
   }
   return record(
-      "sum", y, {x},
+      "sum", std::move(y), {x},
       [input = s.input, kept = s.kept](const Tensor& dy) {
         if (!GradMode::is_enabled())
           return Gradients{expand_values(dy, kept, input, [](auto v) { return v; })};
@@ -188,7 +188,7 @@ Tensor mean(const Tensor& x, const std::vector<long>& axes, bool keepdim) {
     y = sum(x, axes, keepdim) / static_cast<double>(s.count);
   }
   return record(
-      "mean", y, {x},
+      "mean", std::move(y), {x},
       [input = s.input, kept = s.kept, count = s.count](const Tensor& dy) {
         // d(mean)/dx_i = 1 / count
         const double c = static_cast<double>(count);
@@ -211,7 +211,7 @@ Tensor max(const Tensor& x, const std::vector<long>& axes, bool keepdim) {
   Tensor y = reduce_values(x, s, -std::numeric_limits<double>::infinity(), [](auto& acc, auto v) {
     if (v > acc || std::isnan(v)) acc = v;
   });
-  return record("max", y, {x}, [x, s](const Tensor& dy, const Tensor& out) {
+  return record("max", std::move(y), {x}, [x, s](const Tensor& dy, const Tensor& out) {
     // The gradient goes to the maximal entries, split evenly between ties: a constant weight. A
     // NaN maximum is the NaN entries' (as PyTorch's max()), not 0 / 0 everywhere.
     Tensor top = reshape(out.detach(), s.kept);
@@ -234,7 +234,7 @@ Tensor broadcast_to(const Tensor& x, const Shape& shape) {
   Tensor y = expand_values<true>(x, from, shape, [](auto v) { return v; });
   if (!is_floating_point(x.dtype())) return y;  // int64 and bool: nothing to differentiate
   return record(
-      "broadcast_to", y, {x},
+      "broadcast_to", std::move(y), {x},
       [from](const Tensor& dy) { return Gradients{reduce_to_shape(dy, from)}; }, Saves::nothing);
 }
 

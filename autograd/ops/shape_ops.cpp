@@ -53,7 +53,7 @@ Tensor gather(const char* name, const Tensor& x, std::size_t axis,
     return result;
   });
   return record(
-      name, y, {x},
+      name, std::move(y), {x},
       [axis, indices, shape](const Tensor& dy) {
         return Gradients{
             scatter_add(dy, axis, indices, shape)};  // every read entry gets its gradient
@@ -84,7 +84,7 @@ Tensor scatter_add(const Tensor& src, std::size_t axis, const std::vector<std::s
     return result;
   });
   return record(
-      "scatter_add", y, {src},
+      "scatter_add", std::move(y), {src},
       [axis, indices](const Tensor& dy) {
         return Gradients{gather("index_select", dy, axis, indices)};
       },
@@ -116,8 +116,8 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
   }
   Tensor y = copy_with_shape(x, shape);
   return record(
-      "reshape", y, {x}, [from](const Tensor& dy) { return Gradients{reshape(dy, from)}; },
-      Saves::nothing);
+      "reshape", std::move(y), {x},
+      [from](const Tensor& dy) { return Gradients{reshape(dy, from)}; }, Saves::nothing);
 }
 
 Tensor reshape(const Tensor& x, const std::vector<long>& shape) {
@@ -188,7 +188,7 @@ Tensor transpose(const Tensor& x, long axis0, long axis1) {
     return result;
   });
   return record(
-      "transpose", y, {x},
+      "transpose", std::move(y), {x},
       [axis0, axis1](const Tensor& dy) { return Gradients{transpose(dy, axis0, axis1)}; },
       Saves::nothing);
 }
@@ -234,7 +234,7 @@ Tensor concat(const std::vector<Tensor>& tensors, long axis) {
   std::vector<std::size_t> extents;
   for (const Tensor& t : tensors) extents.push_back(t.size(static_cast<long>(a)));
   return record(
-      "concat", y, tensors,
+      "concat", std::move(y), tensors,
       [a, offsets, extents](const Tensor& dy) {
         Gradients grads;
         for (std::size_t i = 0; i < offsets.size(); ++i) {
@@ -365,14 +365,15 @@ Tensor to(const Tensor& x, Dtype dtype) {
   // new leaf, since such a tensor cannot require grad.
   if (!is_floating_point(dtype)) return y;
   return record(
-      "to", y, {x}, [from](const Tensor& dy) { return Gradients{to(dy, from)}; }, Saves::nothing);
+      "to", std::move(y), {x}, [from](const Tensor& dy) { return Gradients{to(dy, from)}; },
+      Saves::nothing);
 }
 
 Tensor clone(const Tensor& x) {
   kernels::check_defined("clone", x);
   Tensor y = copy_with_shape(x, x.shape());
   return record(
-      "clone", y, {x}, [](const Tensor& dy) { return Gradients{dy}; }, Saves::nothing);
+      "clone", std::move(y), {x}, [](const Tensor& dy) { return Gradients{dy}; }, Saves::nothing);
 }
 
 }  // namespace xgrad

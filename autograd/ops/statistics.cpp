@@ -80,7 +80,7 @@ Tensor min(const Tensor& x, const std::vector<long>& axes, bool keepdim) {
     });
     return out;
   });
-  return record("min", y, {x}, [x, s](const Tensor& dy, const Tensor& out) {
+  return record("min", std::move(y), {x}, [x, s](const Tensor& dy, const Tensor& out) {
     // The gradient goes to the minimal entries, split evenly between ties: a constant weight.
     Tensor is_bottom =
         kernels::binary("min", x.detach(), kept(out.detach(), s),
@@ -108,7 +108,7 @@ Tensor logsumexp(const Tensor& x, const std::vector<long>& axes, bool keepdim) {
     for (std::size_t j = 0; j < n_out; ++j) acc[j] = std::log(acc[j]) + top[j];
     return out;
   });
-  return record("logsumexp", y, {x}, [x, s](const Tensor& dy, const Tensor& out) {
+  return record("logsumexp", std::move(y), {x}, [x, s](const Tensor& dy, const Tensor& out) {
     // d logsumexp / dx_i = exp(x_i - logsumexp(x)): the softmax
     return Gradients{mul(kept(dy, s), exp(sub(x, kept(out, s))))};
   });
@@ -134,7 +134,7 @@ Tensor var(const Tensor& x, const std::vector<long>& axes, bool unbiased, bool k
     for (std::size_t j = 0; j < n_out; ++j) acc[j] = static_cast<T>(squares[j] / divisor);
     return out;
   });
-  return record("var", y, {x}, [x, s, divisor](const Tensor& dy) {
+  return record("var", std::move(y), {x}, [x, s, divisor](const Tensor& dy) {
     // d var / dx_i = 2 (x_i - mean(x)) / divisor; the mean's own derivative sums to zero, but it
     // stays in the formula so that the second derivative sees it.
     Tensor centered = sub(x, mean(x, s.axes, true));
@@ -168,7 +168,7 @@ Tensor norm(const Tensor& x, double p, const std::vector<long>& axes, bool keepd
     for (std::size_t j = 0, n = out.numel(); j < n; ++j) acc[j] = std::sqrt(acc[j]);
     return out;
   });
-  return record("norm", y, {x}, [x, s](const Tensor& dy, const Tensor& out) {
+  return record("norm", std::move(y), {x}, [x, s](const Tensor& dy, const Tensor& out) {
     // d ||x|| / dx_i = x_i / ||x||; where the norm is 0, x is 0 there and so is the gradient
     // (the divisor is made 1 by a constant mask, as torch's subgradient).
     Tensor zero =
@@ -208,7 +208,7 @@ Tensor running_sum(const Tensor& x, std::size_t axis, bool reverse) {
     }
     return out;
   });
-  return record("cumsum", y, {x}, [axis, reverse](const Tensor& dy) {
+  return record("cumsum", std::move(y), {x}, [axis, reverse](const Tensor& dy) {
     // d out_j / dx_i = 1 for i <= j: the gradient is the running sum taken the other way
     return Gradients{running_sum(dy, axis, !reverse)};
   });

@@ -99,7 +99,7 @@ Tensor permute(const Tensor& x, const std::vector<long>& dims) {
                           [&](std::size_t o, std::size_t, std::size_t i) { dst[o] = in[i]; });
     return out;
   });
-  return record("permute", y, {x},
+  return record("permute", std::move(y), {x},
                 [inverse](const Tensor& dy) { return Gradients{permute(dy, inverse)}; });
 }
 
