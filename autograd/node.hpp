@@ -274,7 +274,8 @@ Tensor record_optional(std::string name, Tensor output, std::initializer_list<In
 /// output unchanged when nothing is recorded (grad mode off, or no input requires grad). Unless
 /// `saves` is Saves::nothing, backward refuses to run once an input's values were changed in place
 /// (add_, an optimizer step, set_data...) after recording. Throws std::invalid_argument for an
-/// undefined input.
+/// undefined input. The inputs are borrowed for the call; the output may be handed over with
+/// std::move, which spares copying its handle (the built-in ops do).
 ///
 /// This is how every built-in op is defined, and how users define their own:
 ///
