@@ -45,10 +45,11 @@ void Adam::update(std::size_t i, const Tensor& grad) {
   dispatch(param.dtype(), [&](auto tag) {
     using T = decltype(tag);
     // AdamW: p = p (1 - lr wd).   Adam: g = grad + wd p.
-    // m = beta1 m + (1 - beta1) g;   v = beta2 v + (1 - beta2) g^2;   amsgrad: v_max = max(v_max,
-    // v) p = p - lr / (1 - beta1^t) m / (sqrt(v or v_max) / sqrt(1 - beta2^t) + eps) `step` is t,
-    // counted up by each call, the replays of a captured step included (they share the counter), so
-    // that every step takes its own bias corrections.
+    // m = beta1 m + (1 - beta1) g;   v = beta2 v + (1 - beta2) g^2;
+    // amsgrad: v_max = max(v_max, v);
+    // p = p - lr / (1 - beta1^t) m / (sqrt(v or v_max) / sqrt(1 - beta2^t) + eps).
+    // `step` is t, counted up by each call, the replays of a captured step included (they share
+    // the counter), so that every step takes its own bias corrections.
     auto run = [n = param.numel(), beta1 = betas_.first, beta2 = betas_.second, lr = lr_,
                 eps = static_cast<T>(eps_), wd = static_cast<T>(weight_decay_),
                 shrink = static_cast<T>(1 - lr_ * weight_decay_), decay = weight_decay_ != 0,

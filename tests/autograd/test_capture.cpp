@@ -123,17 +123,16 @@ TEST_CASE("a replayed training step trains as running the step again does", "[ca
     sgd.fuse_into_backward();
     eager_sgd.fuse_into_backward();
   }
-  const auto step = train_step;
   auto [x, y] = batch(0, dtype);
   Tensor loss;
-  CapturedGraph graph = CapturedGraph::capture([&] { loss = step(captured, sgd, x, y); });
-  step(eager, eager_sgd, x, y);
+  CapturedGraph graph = CapturedGraph::capture([&] { loss = train_step(captured, sgd, x, y); });
+  train_step(eager, eager_sgd, x, y);
   for (std::uint64_t b = 1; b < 6; ++b) {
     const auto [next_x, next_y] = batch(b, dtype);
     feed(x, next_x);
     feed(y, next_y);
     graph.replay();
-    const Tensor expected = step(eager, eager_sgd, next_x, next_y);
+    const Tensor expected = train_step(eager, eager_sgd, next_x, next_y);
     CHECK(values(loss) == values(expected));
     for (std::size_t p = 0; p < 6; ++p) {
       CHECK(values(parameters(captured)[p]) == values(parameters(eager)[p]));
@@ -146,20 +145,14 @@ TEST_CASE("SGD with momentum, captured after its first step's state, keeps its m
   const std::vector<Layer> captured = mlp(3, float64), eager = mlp(3, float64);
   optim::SGD sgd(parameters(captured), 0.05, 0.9), eager_sgd(parameters(eager), 0.05, 0.9);
   auto [x, y] = batch(0, float64);
-  auto step = [](const std::vector<Layer>& layers, optim::SGD& opt, const Tensor& in,
-                 const Tensor& labels) {
-    opt.zero_grad();
-    cross_entropy(forward(layers, in), labels).backward();
-    opt.step();
-  };
-  CapturedGraph graph = CapturedGraph::capture([&] { step(captured, sgd, x, y); });
-  step(eager, eager_sgd, x, y);
+  CapturedGraph graph = CapturedGraph::capture([&] { train_step(captured, sgd, x, y); });
+  train_step(eager, eager_sgd, x, y);
   for (std::uint64_t b = 1; b < 5; ++b) {
     const auto [next_x, next_y] = batch(b, float64);
     feed(x, next_x);
     feed(y, next_y);
     graph.replay();
-    step(eager, eager_sgd, next_x, next_y);
+    train_step(eager, eager_sgd, next_x, next_y);
   }
   for (std::size_t p = 0; p < 6; ++p) {
     CHECK(values(parameters(captured)[p]) == values(parameters(eager)[p]));
@@ -179,17 +172,16 @@ TEST_CASE("Adam AdamW and amsgrad replay step after step with their bias correct
   const std::vector<Layer> captured = mlp(5, dtype), eager = mlp(5, dtype);
   std::unique_ptr<optim::Adam> adam = make(parameters(captured)),
                                eager_adam = make(parameters(eager));
-  const auto step = train_step;
   auto [x, y] = batch(0, dtype);
   Tensor loss;
-  CapturedGraph graph = CapturedGraph::capture([&] { loss = step(captured, *adam, x, y); });
-  step(eager, *eager_adam, x, y);
+  CapturedGraph graph = CapturedGraph::capture([&] { loss = train_step(captured, *adam, x, y); });
+  train_step(eager, *eager_adam, x, y);
   for (std::uint64_t b = 1; b < 6; ++b) {
     const auto [next_x, next_y] = batch(b, dtype);
     feed(x, next_x);
     feed(y, next_y);
     graph.replay();
-    const Tensor expected = step(eager, *eager_adam, next_x, next_y);
+    const Tensor expected = train_step(eager, *eager_adam, next_x, next_y);
     CHECK(values(loss) == values(expected));
   }
   // Bit for bit after six steps: each replay took step t's own bias corrections.
