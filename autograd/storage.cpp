@@ -133,6 +133,7 @@ constexpr bool kRecycled = std::is_floating_point_v<T>;  // int64 and bool tenso
 // Keeps the value buffer of a dying Storage, if large enough, dropping the oldest kept ones
 // beyond the bounds.
 void recycle(Storage& storage) noexcept {
+  if (!storage.recyclable) return;
   std::visit(
       [](auto& values) {
         using T = typename std::decay_t<decltype(values)>::value_type;
@@ -219,7 +220,13 @@ std::shared_ptr<Storage> born(std::shared_ptr<Storage> storage) {
 
 template <class T>
 std::shared_ptr<Storage> make_storage(TensorValues<T>&& values) {
-  return born(std::allocate_shared<Storage>(StorageAllocator<Storage>(), std::move(values)));
+  auto storage = std::allocate_shared<Storage>(StorageAllocator<Storage>(), std::move(values));
+  // Not into the bins when they die: buffers made outside them (a model's initial weights, a
+  // batch the caller built) are mostly of sizes no op asks for, and would sit there until the
+  // bin's byte bound pushed them out (a benchmark re-creating its model each repetition grew by
+  // the model's size per repetition). A lent buffer (from_blob) is the caller's in any case.
+  storage->recyclable = false;
+  return born(std::move(storage));
 }
 
 template <class T>
@@ -243,6 +250,10 @@ std::shared_ptr<Storage> allocate_storage(ShapeRef shape) {
 template <class T>
 std::shared_ptr<Storage> make_storage(ShapeRef shape) {
   return born(allocate_storage<T>(shape));
+}
+
+std::size_t recycled_buffers() noexcept {
+  return thread_bins ? thread_bins->f32.buffers.size() + thread_bins->f64.buffers.size() : 0;
 }
 
 template std::shared_ptr<Storage> make_storage<float>(TensorValues<float>&& values);

@@ -27,6 +27,9 @@ std::shared_ptr<Storage> make_storage(TensorValues<T>&& values);
 template <class T>
 std::shared_ptr<Storage> make_storage(ShapeRef shape);
 
+/// How many value buffers the calling thread keeps for reuse (float32 and float64): for tests.
+std::size_t recycled_buffers() noexcept;
+
 extern template std::shared_ptr<Storage> make_storage<float>(TensorValues<float>&& values);
 extern template std::shared_ptr<Storage> make_storage<double>(TensorValues<double>&& values);
 extern template std::shared_ptr<Storage> make_storage<float>(ShapeRef shape);

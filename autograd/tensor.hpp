@@ -99,6 +99,9 @@ struct Storage : std::variant<TensorValues<float>, TensorValues<double>, TensorV
   // the last capture in which a recorded kernel wrote them (0: none).
   std::uint32_t born_in_capture = 0;
   std::uint32_t written_in_capture = 0;
+  // False for values the caller allocated (Tensor(values), from_blob): they did not come from the
+  // per-thread bins of recycled buffers (storage.cpp), so they do not go back into them either.
+  bool recyclable = true;
 };
 
 struct Tape;

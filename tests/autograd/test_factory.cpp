@@ -2,8 +2,11 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <thread>
 #include <vector>
 
+#include "autograd/pool.hpp"
+#include "autograd/storage.hpp"
 #include "gradient_checks.hpp"
 
 using namespace xgrad;
@@ -173,6 +176,30 @@ TEST_CASE("from_blob's memory is not recycled into another tensor after its tens
     CHECK(made.data<float>().data() != memory.data());
   }
   CHECK(std::count(memory.begin(), memory.end(), 3.0f) == 1 << 16);  // untouched
+}
+
+TEST_CASE("values the caller made are not kept for reuse when their tensor dies",
+          "[autograd][factory]") {
+  // A model re-created from the caller's arrays, or a batch built each step, would otherwise fill
+  // the per-thread bins with buffers of sizes no op asks for. A fresh thread starts with empty
+  // bins.
+  std::size_t after_engine = 0, after_caller = 0;
+  std::thread([&] {
+    {
+      Tensor computed = ones({256, 256}) * 2.0;  // two engine buffers of 256 KB
+    }
+    after_engine = detail::recycled_buffers();
+    for (int round = 0; round < 3; ++round) {
+      Tensor made(xt::xarray<float>::from_shape({256, 256}), true);
+      Tensor from_double(xt::xarray<double>::from_shape({128, 128}));
+      std::vector<float> memory(1 << 16);
+      Tensor lent = from_blob(memory.data(), {256, 256});
+    }
+    after_caller = detail::recycled_buffers();
+  }).join();
+  // What the engine allocates is kept (64 KB and up), unless AddressSanitizer is watching.
+  CHECK(after_engine == (detail::kRecycleMemory ? 2 : 0));
+  CHECK(after_caller == after_engine);
 }
 
 TEST_CASE("from_blob tensors take gradients like any leaf", "[autograd][factory][from_blob]") {
