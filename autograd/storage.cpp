@@ -44,13 +44,6 @@ void lend(void* buffer, std::function<void(void*)> deleter) {
   lent_buffers.fetch_add(1, std::memory_order_relaxed);
 }
 
-bool is_lent(const void* buffer) noexcept {
-  if (lent_buffers.load(std::memory_order_relaxed) == 0) return false;
-  Lent& registry = lent();
-  std::lock_guard<std::mutex> lock(registry.mutex);
-  return registry.deleters.count(buffer) != 0;
-}
-
 bool give_back_if_lent(void* buffer) noexcept {
   std::function<void(void*)> deleter;
   {
@@ -140,7 +133,7 @@ void recycle(Storage& storage) noexcept {
         if constexpr (kRecycled<T>) {
           Buffer<T>& buffer = values.storage();
           const std::size_t bytes = buffer.size() * sizeof(T);
-          if (!recyclable(bytes) || is_lent(buffer.data())) return;  // from_blob's: the caller's
+          if (!recyclable(bytes)) return;
           Bins* bins = open_bins();
           if (!bins) return;
           Bin<T>& bin = bin_of(*bins, T{});
@@ -224,7 +217,8 @@ std::shared_ptr<Storage> make_storage(TensorValues<T>&& values) {
   // Not into the bins when they die: buffers made outside them (a model's initial weights, a
   // batch the caller built) are mostly of sizes no op asks for, and would sit there until the
   // bin's byte bound pushed them out (a benchmark re-creating its model each repetition grew by
-  // the model's size per repetition). A lent buffer (from_blob) is the caller's in any case.
+  // the model's size per repetition). This is also what keeps a buffer from_blob lent out of the
+  // bins: it is the caller's.
   storage->recyclable = false;
   return born(std::move(storage));
 }

@@ -27,11 +27,9 @@ class PostAccumulateGradHook;
 
 namespace detail {
 
-/// The buffers from_blob lent: how many are live (a fast "none" test for deallocate), whether a
-/// pointer is one, and giving one back to its owner (its deleter runs, if it has one) instead of
-/// freeing it.
+/// The buffers from_blob lent: how many are live (a fast "none" test for deallocate), and giving
+/// one back to its owner (its deleter runs, if it has one) instead of freeing it.
 extern std::atomic<std::size_t> lent_buffers;
-bool is_lent(const void* buffer) noexcept;
 bool give_back_if_lent(void* buffer) noexcept;
 
 /// The allocator of every tensor's values: std::allocator, except that one made with a caller's
