@@ -34,15 +34,8 @@ PY=/usr/bin/python3 # Debian's interpreter, where python3-numpy / python3-torch 
 export PYTHONDONTWRITEBYTECODE=1
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE} # see WORKLOADS.md, Threads
 
-# ---- the plot's one package (run_peers.sh below installs the peers') ------------------------
-if ! dpkg-query -W -f='${Status}' python3-matplotlib 2>/dev/null | grep -q "install ok installed"; then
-  echo "installing: python3-matplotlib (for docs/images/benchmarks.png)" >&2
-  SUDO=$([ "$(id -u)" -eq 0 ] || echo sudo)
-  $SUDO apt-get update -q >/dev/null &&
-    $SUDO env DEBIAN_FRONTEND=noninteractive \
-      apt-get install -y -q -o DPkg::Lock::Timeout=600 python3-matplotlib >/dev/null ||
-    { echo "installing python3-matplotlib failed" >&2; exit 1; }
-fi
+# ---- Debian packages: the build's, and the plot's (run_peers.sh below installs the peers') ---
+bash "$ROOT/scripts/install_deps.sh" python3-matplotlib || exit 1
 
 # ---- build ---------------------------------------------------------------------------------
 mkdir -p "$PEERS" "$(dirname "$OUT")"
