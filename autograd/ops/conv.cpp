@@ -20,6 +20,7 @@
 #include "autograd/ops/kernels.hpp"
 #include "autograd/ops/reduction.hpp"
 #include "autograd/ops/shape_ops.hpp"
+#include "autograd/parallel.hpp"
 #include "autograd/threads.hpp"
 
 namespace xgrad {
@@ -28,9 +29,13 @@ namespace {
 
 using detail::ConvGeometry;
 
+// How a product's OpenBLAS threads are chosen: by the product's size (SmallProductScope), or
+// already held at one by the caller (blocks of samples on xgrad's pool, for_each_block).
+enum class Blas { sized, one_thread };
+
 // C[m, n] = beta C + op(A)[m, k] @ op(B)[k, n] on row-major blocks with leading dimensions.
 template <class T>
-void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const T* a,
+void gemm(Blas blas, bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const T* a,
           std::size_t lda, const T* b, std::size_t ldb, T beta, T* c, std::size_t ldc) {
   using cxxblas::StorageOrder;
   using cxxblas::Transpose;
@@ -38,9 +43,16 @@ void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const T
   if (m == 0 || n == 0) return;
   const auto i = [](std::size_t v) { return static_cast<Index>(v); };
   const auto trans = [](bool t) { return t ? Transpose::Trans : Transpose::NoTrans; };
+  const auto product = [&] {
+    cxxblas::gemm<Index>(StorageOrder::RowMajor, trans(ta), trans(tb), i(m), i(n), i(k), T(1), a,
+                         i(lda), b, i(ldb), beta, c, i(ldc));
+  };
+  if (blas == Blas::one_thread) {
+    product();
+    return;
+  }
   const detail::SmallProductScope one_thread_if_small(m, n, k);
-  cxxblas::gemm<Index>(StorageOrder::RowMajor, trans(ta), trans(tb), i(m), i(n), i(k), T(1), a,
-                       i(lda), b, i(ldb), beta, c, i(ldc));
+  product();
 }
 
 // Scratch buffers reused across calls on this thread: the columns, a staged block of outputs and
@@ -55,6 +67,45 @@ std::vector<T>& scratch(int which) {
 // pay a BLAS call per sample; large ones run one sample at a time with no staging copy.
 std::size_t block_size(const ConvGeometry& g) {
   return std::max<std::size_t>(1, std::min(g.n, 2048 / g.out_plane()));
+}
+
+std::size_t block_count(const ConvGeometry& g) {
+  const std::size_t block = block_size(g);
+  return (g.n + block - 1) / block;
+}
+
+// Multiply-adds of one block's products from which a convolution with several blocks runs them on
+// xgrad's pool: about 0.05 ms of single-threaded sgemm, against microseconds to wake a pool thread.
+constexpr double kPoolMinBlockMultiplyAdds = 2.0 * 1024 * 1024;
+
+// Whether the blocks of samples run on xgrad's pool, each block's products on one OpenBLAS thread,
+// rather than one after the other with OpenBLAS splitting each product. Decided by the shapes
+// alone, never by the thread count, so the arithmetic (and the bits) are the same on any number of
+// threads. Splitting samples makes all of the work parallel: im2col, col2im and the staging copies
+// used to run on one thread between OpenBLAS's products while its workers waited, and each
+// product paid a hand-over to those workers. conv2d_large at 2 threads ran at 37-49% of sgemm
+// alone on the same products that way, and at 83-96% now (docs/benchmarks.md, Round 7).
+bool blocks_on_pool(const ConvGeometry& g) {
+  const double per_block = static_cast<double>(g.o) * static_cast<double>(g.ckk()) *
+                           static_cast<double>(block_size(g) * g.out_plane());
+  return block_count(g) > 1 && per_block >= kPoolMinBlockMultiplyAdds;
+}
+
+// Calls f(blas, first, last) for the ranges of blocks [first, last) that cover the batch: pieces
+// of `grain` blocks on xgrad's pool with OpenBLAS held at one thread (Blas::one_thread) when
+// blocks_on_pool(g), else every block in one call on this thread (Blas::sized).
+template <class F>
+void for_each_block(const ConvGeometry& g, std::size_t grain, F f) {
+  const std::size_t blocks = block_count(g);
+  if (!blocks_on_pool(g)) {
+    f(Blas::sized, std::size_t{0}, blocks);
+    return;
+  }
+  // A scope of no multiply-adds is a small product: OpenBLAS runs on one thread while it lives,
+  // so the pool's threads do not both call into OpenBLAS's own pool.
+  const detail::SmallProductScope one_blas_thread(0, 0, 0);
+  parallel_for(0, blocks, grain,
+               [&](std::size_t first, std::size_t last) { f(Blas::one_thread, first, last); });
 }
 
 // The outputs [lo, hi) of `count` whose input x0 + o * step lies inside [0, extent).
@@ -252,78 +303,105 @@ void unstage(const T* staged, std::size_t b, std::size_t o, std::size_t ohw, T* 
 template <class T>
 void conv_values(const T* x, const T* w, const T* bias, const ConvGeometry& g, T* y) {
   const std::size_t ohw = g.out_plane(), og = g.o / g.groups, ckk = g.ckk(), block = block_size(g);
-  std::vector<T>& cols = scratch<T>(0);
-  std::vector<T>& staged = scratch<T>(1);
-  cols.resize(g.groups * ckk * block * ohw);
-  if (block > 1) staged.resize(g.o * block * ohw);
-  for (std::size_t n0 = 0; n0 < g.n; n0 += block) {
-    const std::size_t b = std::min(block, g.n - n0), ld = b * ohw;
-    for (std::size_t s = 0; s < b; ++s) {
-      im2col(x + (n0 + s) * g.c * g.h * g.w, g, ld, cols.data() + s * ohw);
+  for_each_block(g, 1, [&](Blas blas, std::size_t first, std::size_t last) {
+    std::vector<T>& cols = scratch<T>(0);  // this thread's
+    std::vector<T>& staged = scratch<T>(1);
+    cols.resize(g.groups * ckk * block * ohw);
+    if (block > 1) staged.resize(g.o * block * ohw);
+    for (std::size_t n0 = first * block; n0 < std::min(g.n, last * block); n0 += block) {
+      const std::size_t b = std::min(block, g.n - n0), ld = b * ohw;
+      for (std::size_t s = 0; s < b; ++s) {
+        im2col(x + (n0 + s) * g.c * g.h * g.w, g, ld, cols.data() + s * ohw);
+      }
+      T* out = b == 1 ? y + n0 * g.o * ohw : staged.data();  // [o, ld]
+      if (bias) {
+        for (std::size_t oc = 0; oc < g.o; ++oc) std::fill_n(out + oc * ld, ld, bias[oc]);
+      }
+      for (std::size_t gi = 0; gi < g.groups; ++gi) {
+        // out[og, ld] (+)= W_g[og, ckk] @ cols_g[ckk, ld]
+        gemm(blas, false, false, og, ld, ckk, w + gi * og * ckk, ckk, cols.data() + gi * ckk * ld,
+             ld, bias ? T(1) : T(0), out + gi * og * ld, ld);
+      }
+      if (b > 1) unstage(out, b, g.o, ohw, y + n0 * g.o * ohw);
     }
-    T* out = b == 1 ? y + n0 * g.o * ohw : staged.data();  // [o, ld]
-    if (bias) {
-      for (std::size_t oc = 0; oc < g.o; ++oc) std::fill_n(out + oc * ld, ld, bias[oc]);
-    }
-    for (std::size_t gi = 0; gi < g.groups; ++gi) {
-      // out[og, ld] (+)= W_g[og, ckk] @ cols_g[ckk, ld]
-      gemm(false, false, og, ld, ckk, w + gi * og * ckk, ckk, cols.data() + gi * ckk * ld, ld,
-           bias ? T(1) : T(0), out + gi * og * ld, ld);
-    }
-    if (b > 1) unstage(out, b, g.o, ohw, y + n0 * g.o * ohw);
-  }
+  });
 }
 
 // dx (n, c, h, w) = col2im(W^T (ckk, o) @ dy), per group and block.
 template <class T>
 void input_grad_values(const T* dy, const T* w, const ConvGeometry& g, T* dx) {
   const std::size_t ohw = g.out_plane(), og = g.o / g.groups, ckk = g.ckk(), block = block_size(g);
-  std::vector<T>& cols = scratch<T>(0);
-  std::vector<T>& staged = scratch<T>(1);
-  cols.resize(g.groups * ckk * block * ohw);
-  if (block > 1) staged.resize(g.o * block * ohw);
-  std::fill_n(dx, g.n * g.c * g.h * g.w, T(0));
-  for (std::size_t n0 = 0; n0 < g.n; n0 += block) {
-    const std::size_t b = std::min(block, g.n - n0), ld = b * ohw;
-    const T* d = dy + n0 * g.o * ohw;
-    if (b > 1) {
-      stage(d, b, g.o, ohw, staged.data());
-      d = staged.data();
+  const std::size_t sample = g.c * g.h * g.w;
+  for_each_block(g, 1, [&](Blas blas, std::size_t first, std::size_t last) {
+    std::vector<T>& cols = scratch<T>(0);
+    std::vector<T>& staged = scratch<T>(1);
+    cols.resize(g.groups * ckk * block * ohw);
+    if (block > 1) staged.resize(g.o * block * ohw);
+    for (std::size_t n0 = first * block; n0 < std::min(g.n, last * block); n0 += block) {
+      const std::size_t b = std::min(block, g.n - n0), ld = b * ohw;
+      const T* d = dy + n0 * g.o * ohw;
+      if (b > 1) {
+        stage(d, b, g.o, ohw, staged.data());
+        d = staged.data();
+      }
+      for (std::size_t gi = 0; gi < g.groups; ++gi) {
+        // cols_g[ckk, ld] = W_g[og, ckk]^T @ dy_g[og, ld]
+        gemm(blas, true, false, ckk, ld, og, w + gi * og * ckk, ckk, d + gi * og * ld, ld, T(0),
+             cols.data() + gi * ckk * ld, ld);
+      }
+      std::fill_n(dx + n0 * sample, b * sample, T(0));
+      for (std::size_t s = 0; s < b; ++s) {
+        col2im(cols.data() + s * ohw, g, ld, dx + (n0 + s) * sample);
+      }
     }
-    for (std::size_t gi = 0; gi < g.groups; ++gi) {
-      // cols_g[ckk, ld] = W_g[og, ckk]^T @ dy_g[og, ld]
-      gemm(true, false, ckk, ld, og, w + gi * og * ckk, ckk, d + gi * og * ld, ld, T(0),
-           cols.data() + gi * ckk * ld, ld);
-    }
-    for (std::size_t s = 0; s < b; ++s) {
-      col2im(cols.data() + s * ohw, g, ld, dx + (n0 + s) * g.c * g.h * g.w);
-    }
-  }
+  });
 }
 
-// dw (o, ckk) = sum over samples of dy (o, ohw) @ im2col(x)^T, accumulated by the gemm (beta 1).
+// Blocks per partial sum of the weight gradient when the blocks run on the pool: at most 16
+// partial sums, which the pool's threads fill at once and which are then added in order. Fixed
+// by the shapes, so the sum's bits do not depend on the thread count.
+std::size_t weight_grad_grain(const ConvGeometry& g) {
+  constexpr std::size_t kMaxPartials = 16;
+  return blocks_on_pool(g) ? (block_count(g) + kMaxPartials - 1) / kMaxPartials : block_count(g);
+}
+
+// dw (o, ckk) = sum over samples of dy (o, ohw) @ im2col(x)^T, accumulated by the gemm (beta 1):
+// into dw itself, or on the pool into one partial sum per `weight_grad_grain` blocks, then added.
 template <class T>
 void weight_grad_values(const T* x, const T* dy, const ConvGeometry& g, T* dw) {
   const std::size_t ohw = g.out_plane(), og = g.o / g.groups, ckk = g.ckk(), block = block_size(g);
-  std::vector<T>& cols = scratch<T>(0);
-  std::vector<T>& staged = scratch<T>(1);
-  cols.resize(g.groups * ckk * block * ohw);
-  if (block > 1) staged.resize(g.o * block * ohw);
-  std::fill_n(dw, g.o * ckk, T(0));
-  for (std::size_t n0 = 0; n0 < g.n; n0 += block) {
-    const std::size_t b = std::min(block, g.n - n0), ld = b * ohw;
-    for (std::size_t s = 0; s < b; ++s) {
-      im2col(x + (n0 + s) * g.c * g.h * g.w, g, ld, cols.data() + s * ohw);
+  const std::size_t grain = weight_grad_grain(g), size = g.o * ckk;
+  const std::size_t partials = (block_count(g) + grain - 1) / grain;
+  std::vector<T> partial_sums(partials > 1 ? partials * size : 0);
+  for_each_block(g, grain, [&](Blas blas, std::size_t first, std::size_t last) {
+    std::vector<T>& cols = scratch<T>(0);
+    std::vector<T>& staged = scratch<T>(1);
+    cols.resize(g.groups * ckk * block * ohw);
+    if (block > 1) staged.resize(g.o * block * ohw);
+    T* sum = partials > 1 ? partial_sums.data() + (first / grain) * size : dw;
+    std::fill_n(sum, size, T(0));
+    for (std::size_t n0 = first * block; n0 < std::min(g.n, last * block); n0 += block) {
+      const std::size_t b = std::min(block, g.n - n0), ld = b * ohw;
+      for (std::size_t s = 0; s < b; ++s) {
+        im2col(x + (n0 + s) * g.c * g.h * g.w, g, ld, cols.data() + s * ohw);
+      }
+      const T* d = dy + n0 * g.o * ohw;
+      if (b > 1) {
+        stage(d, b, g.o, ohw, staged.data());
+        d = staged.data();
+      }
+      for (std::size_t gi = 0; gi < g.groups; ++gi) {
+        // dW_g[og, ckk] += dy_g[og, ld] @ cols_g[ckk, ld]^T
+        gemm(blas, false, true, og, ckk, ld, d + gi * og * ld, ld, cols.data() + gi * ckk * ld, ld,
+             T(1), sum + gi * og * ckk, ckk);
+      }
     }
-    const T* d = dy + n0 * g.o * ohw;
-    if (b > 1) {
-      stage(d, b, g.o, ohw, staged.data());
-      d = staged.data();
-    }
-    for (std::size_t gi = 0; gi < g.groups; ++gi) {
-      // dW_g[og, ckk] += dy_g[og, ld] @ cols_g[ckk, ld]^T
-      gemm(false, true, og, ckk, ld, d + gi * og * ld, ld, cols.data() + gi * ckk * ld, ld, T(1),
-           dw + gi * og * ckk, ckk);
+  });
+  if (partials > 1) {
+    std::copy_n(partial_sums.data(), size, dw);
+    for (std::size_t p = 1; p < partials; ++p) {
+      const T* part = partial_sums.data() + p * size;
+      for (std::size_t i = 0; i < size; ++i) dw[i] += part[i];
     }
   }
 }

@@ -248,3 +248,74 @@ TEST_CASE("small products give the same bits on 1 and 2 threads, and give OpenBL
     CHECK(openblas_get_num_threads() == blas_before);  // the scopes gave the count back
   }
 }
+
+namespace {
+
+struct ConvResults {
+  std::vector<float> y, dx, dw, db;
+};
+
+// A convolution large enough that its blocks of samples run on the pool (blocks_on_pool in
+// autograd/ops/conv.cpp: 5 samples in blocks of 2, 9.4 M multiply-adds per block, the last block
+// one sample), and a grouped one with blocks of 3 (4 M). Its values and gradients.
+ConvResults pooled_conv(int groups) {
+  Generator generator(7);
+  const Shape x_shape = groups == 1 ? Shape{5, 16, 32, 32} : Shape{6, 16, 24, 24};
+  Tensor x = uniform(x_shape, -1.0, 1.0, generator, float32).requires_grad_();
+  const std::size_t per_group = 16 / static_cast<std::size_t>(groups);
+  Tensor w = uniform({32, per_group, 3, 3}, -0.1, 0.1, generator, float32).requires_grad_();
+  Tensor b = uniform({32}, -0.1, 0.1, generator, float32).requires_grad_();
+  const Tensor y = conv2d(x, w, b, 1, 1, 1, groups);
+  const Tensor dy = uniform(y.shape(), -1.0, 1.0, generator, float32);
+  y.backward(dy);
+  return {floats(y), floats(x.grad()), floats(w.grad()), floats(b.grad())};
+}
+
+}  // namespace
+
+TEST_CASE("convolutions whose samples run on the pool give the same bits on 1 2 and 3 threads",
+          "[threads][parallel][conv]") {
+  for (int groups : {1, 2}) {
+    INFO("groups " << groups);
+    ConvResults one;
+    {
+      ThreadCap cap(1);
+      one = pooled_conv(groups);
+    }
+    for (int threads : {2, 3}) {
+      ThreadCap cap(threads);
+      INFO(threads << " threads");
+      const ConvResults many = pooled_conv(groups);
+      CHECK(many.y == one.y);
+      CHECK(many.dx == one.dx);
+      CHECK(many.dw == one.dw);
+      CHECK(many.db == one.db);
+    }
+  }
+}
+
+TEST_CASE("a convolution whose samples run on the pool equals one sample at a time",
+          "[threads][parallel][conv]") {
+  ThreadCap cap(2);
+  Generator generator(8);
+  Tensor x = uniform({5, 16, 32, 32}, -1.0, 1.0, generator, float32).requires_grad_();
+  Tensor w = uniform({32, 16, 3, 3}, -0.1, 0.1, generator, float32).requires_grad_();
+  const Tensor y = conv2d(x, w, Tensor(), 1, 1);
+  const Tensor dy = uniform(y.shape(), -1.0, 1.0, generator, float32);
+  y.backward(dy);
+  // One sample is one block: the products run one after the other, on OpenBLAS's threads.
+  Tensor w_alone = w.detach().requires_grad_();
+  for (long i = 0; i < 5; ++i) {
+    INFO("sample " << i);
+    Tensor xi = narrow(x.detach(), 0, i, 1).requires_grad_();
+    const Tensor yi = conv2d(xi, w_alone, Tensor(), 1, 1);
+    CHECK_THAT(floats(yi),
+               Catch::Matchers::Approx(floats(narrow(y, 0, i, 1))).epsilon(1e-5).margin(1e-5));
+    yi.backward(narrow(dy, 0, i, 1));
+    CHECK_THAT(
+        floats(xi.grad()),
+        Catch::Matchers::Approx(floats(narrow(x.grad(), 0, i, 1))).epsilon(1e-5).margin(1e-5));
+  }
+  CHECK_THAT(floats(w_alone.grad()),
+             Catch::Matchers::Approx(floats(w.grad())).epsilon(1e-4).margin(1e-4));
+}
