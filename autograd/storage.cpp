@@ -68,6 +68,12 @@ constexpr std::size_t kMinRecycledBytes = std::size_t{64} << 10;
 // frees, without holding on to memory a program is done with.
 constexpr std::size_t kMaxRecycledBytes = std::size_t{64} << 20;
 constexpr std::size_t kMaxRecycledBuffers = 32;
+// Misses in a row (requests no kept buffer fits) after which a miss hands kept buffers back to
+// malloc: the program has moved on to other shapes. A training step of mixed sizes misses now and
+// then while the buffers of a size are all in use; handing buffers back on each of those misses
+// freed memory at the top of the heap that glibc returned to the kernel and the next step faulted
+// back in (conv_digits: four brk calls and about 150 page faults a step, at 0.75x the speed).
+constexpr std::size_t kMissesBeforeRelease = 8;
 
 template <class T>
 using Buffer = typename TensorValues<T>::storage_type;
@@ -78,6 +84,7 @@ struct Bin {
   Bin() { buffers.reserve(kMaxRecycledBuffers + 1); }  // so keeping a buffer never allocates
   std::vector<Buffer<T>> buffers;
   std::size_t bytes = 0;
+  std::size_t misses = 0;  // in a row
 };
 
 struct Bins {
@@ -148,10 +155,11 @@ void recycle(Storage& storage) noexcept {
       static_cast<Storage::variant&>(storage));
 }
 
-// A kept buffer of exactly n values, the most recently kept first (likeliest still in cache). On
-// a miss the oldest kept buffers, as many bytes as the new one needs, go back to malloc, which can
-// reuse that memory for it: when a program moves on to other shapes (an evaluation pass after
-// training, say) kept buffers are handed back rather than added to its peak.
+// A kept buffer of exactly n values, the most recently kept first (likeliest still in cache).
+// After kMissesBeforeRelease misses in a row, each further miss hands the oldest kept buffers, as
+// many bytes as the new one needs, back to malloc, which can reuse that memory for it: when a
+// program moves on to other shapes (an evaluation pass after training, say) kept buffers are
+// handed back rather than added to its peak.
 template <class T>
 bool take_recycled(std::size_t n, Buffer<T>& out) {
   if (!recyclable(n * sizeof(T)) || !thread_bins) return false;
@@ -161,9 +169,11 @@ bool take_recycled(std::size_t n, Buffer<T>& out) {
       out = std::move(bin.buffers[i]);
       bin.buffers.erase(bin.buffers.begin() + static_cast<long>(i));
       bin.bytes -= n * sizeof(T);
+      bin.misses = 0;
       return true;
     }
   }
+  if (++bin.misses < kMissesBeforeRelease) return false;
   std::size_t released = 0;
   while (released < n * sizeof(T) && !bin.buffers.empty()) {
     const std::size_t bytes = bin.buffers.front().size() * sizeof(T);

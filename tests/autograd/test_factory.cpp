@@ -202,6 +202,37 @@ TEST_CASE("values the caller made are not kept for reuse when their tensor dies"
   CHECK(after_caller == after_engine);
 }
 
+TEST_CASE("kept buffers stay through a few misses in a row and go back to malloc after more",
+          "[autograd][factory]") {
+  // A step of mixed sizes misses now and then while every buffer of a size is in use; handing
+  // kept buffers back on each miss made glibc give the top of its heap back to the kernel and the
+  // next step fault it in again. A program that has moved on to other shapes misses every time.
+  std::vector<std::size_t> kept;
+  std::thread([&] {
+    {
+      Tensor computed = ones({256, 256}) * 2.0;  // two engine buffers of 256 KB
+    }
+    kept.push_back(detail::recycled_buffers());
+    std::vector<Tensor> live;
+    std::size_t size = 256;
+    const auto misses = [&](int count) {  // sizes no kept buffer has, 64 KB and up
+      for (int i = 0; i < count; ++i) live.push_back(zeros({++size, 64}));
+    };
+    misses(7);
+    kept.push_back(detail::recycled_buffers());
+    live.push_back(zeros({256, 256}));  // a hit, which ends the run of misses
+    kept.push_back(detail::recycled_buffers());
+    misses(7);
+    kept.push_back(detail::recycled_buffers());
+    misses(1);  // the eighth in a row hands back the oldest kept buffer
+    kept.push_back(detail::recycled_buffers());
+  }).join();
+  const std::vector<std::size_t> expected = detail::kRecycleMemory
+                                                ? std::vector<std::size_t>{2, 2, 1, 1, 0}
+                                                : std::vector<std::size_t>{0, 0, 0, 0, 0};
+  CHECK(kept == expected);
+}
+
 TEST_CASE("from_blob tensors take gradients like any leaf", "[autograd][factory][from_blob]") {
   std::vector<double> memory{1, -2, 3};
   Tensor w = from_blob(memory.data(), {3}, float64).requires_grad_();
