@@ -64,8 +64,11 @@ std::vector<T>& scratch(int which) {
 }
 
 // Samples per gemm: enough that one product has about 2048 columns, so small images (8x8) do not
-// pay a BLAS call per sample; large ones run one sample at a time with no staging copy.
+// pay a BLAS call per sample. From 1024 output positions a sample is a block by itself: a product
+// that wide is already efficient, and a block of one needs no staging copies between its layout
+// and the gemm's (conv2d_large, 32 x 32: 1.14x faster on one thread than with two per block).
 std::size_t block_size(const ConvGeometry& g) {
+  if (g.out_plane() >= 1024) return 1;
   return std::max<std::size_t>(1, std::min(g.n, 2048 / g.out_plane()));
 }
 
@@ -84,7 +87,7 @@ constexpr double kPoolMinBlockMultiplyAdds = 2.0 * 1024 * 1024;
 // threads. Splitting samples makes all of the work parallel: im2col, col2im and the staging copies
 // used to run on one thread between OpenBLAS's products while its workers waited, and each
 // product paid a hand-over to those workers. conv2d_large at 2 threads ran at 37-49% of sgemm
-// alone on the same products that way, and at 83-96% now (docs/benchmarks.md, Round 7).
+// alone on the same products that way, and at 83-101% now (docs/benchmarks.md, Round 7).
 bool blocks_on_pool(const ConvGeometry& g) {
   const double per_block = static_cast<double>(g.o) * static_cast<double>(g.ckk()) *
                            static_cast<double>(block_size(g) * g.out_plane());

@@ -256,11 +256,12 @@ struct ConvResults {
 };
 
 // A convolution large enough that its blocks of samples run on the pool (blocks_on_pool in
-// autograd/ops/conv.cpp: 5 samples in blocks of 2, 9.4 M multiply-adds per block, the last block
-// one sample), and a grouped one with blocks of 3 (4 M). Its values and gradients.
+// autograd/ops/conv.cpp): 5 samples of 32 x 32, one per block (4.7 M multiply-adds each), and a
+// grouped one of 7 samples of 24 x 24 in blocks of 3 (4 M), the last block one sample. Its values
+// and gradients.
 ConvResults pooled_conv(int groups) {
   Generator generator(7);
-  const Shape x_shape = groups == 1 ? Shape{5, 16, 32, 32} : Shape{6, 16, 24, 24};
+  const Shape x_shape = groups == 1 ? Shape{5, 16, 32, 32} : Shape{7, 16, 24, 24};
   Tensor x = uniform(x_shape, -1.0, 1.0, generator, float32).requires_grad_();
   const std::size_t per_group = 16 / static_cast<std::size_t>(groups);
   Tensor w = uniform({32, per_group, 3, 3}, -0.1, 0.1, generator, float32).requires_grad_();
@@ -298,14 +299,15 @@ TEST_CASE("a convolution whose samples run on the pool equals one sample at a ti
           "[threads][parallel][conv]") {
   ThreadCap cap(2);
   Generator generator(8);
-  Tensor x = uniform({5, 16, 32, 32}, -1.0, 1.0, generator, float32).requires_grad_();
+  // 7 samples of 24 x 24 in blocks of 3 (8 M multiply-adds each), staged into the gemm's layout
+  Tensor x = uniform({7, 16, 24, 24}, -1.0, 1.0, generator, float32).requires_grad_();
   Tensor w = uniform({32, 16, 3, 3}, -0.1, 0.1, generator, float32).requires_grad_();
   const Tensor y = conv2d(x, w, Tensor(), 1, 1);
   const Tensor dy = uniform(y.shape(), -1.0, 1.0, generator, float32);
   y.backward(dy);
-  // One sample is one block: the products run one after the other, on OpenBLAS's threads.
+  // One sample is one block, on the calling thread.
   Tensor w_alone = w.detach().requires_grad_();
-  for (long i = 0; i < 5; ++i) {
+  for (long i = 0; i < 7; ++i) {
     INFO("sample " << i);
     Tensor xi = narrow(x.detach(), 0, i, 1).requires_grad_();
     const Tensor yi = conv2d(xi, w_alone, Tensor(), 1, 1);
