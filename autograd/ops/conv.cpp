@@ -94,21 +94,32 @@ bool blocks_on_pool(const ConvGeometry& g) {
   return block_count(g) > 1 && per_block >= kPoolMinBlockMultiplyAdds;
 }
 
-// Calls f(blas, first, last) for the ranges of blocks [first, last) that cover the batch: pieces
-// of `grain` blocks on xgrad's pool with OpenBLAS held at one thread (Blas::one_thread) when
-// blocks_on_pool(g), else every block in one call on this thread (Blas::sized).
-template <class F>
+// Calls f(blas, piece, n0, b, cols, staged) for each block of b samples from sample n0, with this
+// thread's scratch sized for a block: the columns, and the staging buffer when blocks hold more
+// than one sample. The blocks are cut into pieces of `grain` (piece = index of the block's piece),
+// run on xgrad's pool with OpenBLAS held at one thread (Blas::one_thread) when blocks_on_pool(g),
+// else all on this thread as one piece (Blas::sized).
+template <class T, class F>
 void for_each_block(const ConvGeometry& g, std::size_t grain, F f) {
-  const std::size_t blocks = block_count(g);
+  const std::size_t block = block_size(g), blocks = block_count(g);
+  const auto run = [&](Blas blas, std::size_t first, std::size_t last) {
+    std::vector<T>& cols = scratch<T>(0);  // this thread's
+    std::vector<T>& staged = scratch<T>(1);
+    cols.resize(g.groups * g.ckk() * block * g.out_plane());
+    if (block > 1) staged.resize(g.o * block * g.out_plane());
+    for (std::size_t n0 = first * block; n0 < std::min(g.n, last * block); n0 += block) {
+      f(blas, first / grain, n0, std::min(block, g.n - n0), cols.data(), staged.data());
+    }
+  };
   if (!blocks_on_pool(g)) {
-    f(Blas::sized, std::size_t{0}, blocks);
+    run(Blas::sized, 0, blocks);
     return;
   }
   // A scope of no multiply-adds is a small product: OpenBLAS runs on one thread while it lives,
   // so the pool's threads do not both call into OpenBLAS's own pool.
   const detail::SmallProductScope one_blas_thread(0, 0, 0);
   parallel_for(0, blocks, grain,
-               [&](std::size_t first, std::size_t last) { f(Blas::one_thread, first, last); });
+               [&](std::size_t first, std::size_t last) { run(Blas::one_thread, first, last); });
 }
 
 // The outputs [lo, hi) of `count` whose input x0 + o * step lies inside [0, extent).
@@ -305,59 +316,49 @@ void unstage(const T* staged, std::size_t b, std::size_t o, std::size_t ohw, T* 
 // y (n, o, ohw) = bias + W (o, ckk) @ im2col(x), one gemm per group and block of samples.
 template <class T>
 void conv_values(const T* x, const T* w, const T* bias, const ConvGeometry& g, T* y) {
-  const std::size_t ohw = g.out_plane(), og = g.o / g.groups, ckk = g.ckk(), block = block_size(g);
-  for_each_block(g, 1, [&](Blas blas, std::size_t first, std::size_t last) {
-    std::vector<T>& cols = scratch<T>(0);  // this thread's
-    std::vector<T>& staged = scratch<T>(1);
-    cols.resize(g.groups * ckk * block * ohw);
-    if (block > 1) staged.resize(g.o * block * ohw);
-    for (std::size_t n0 = first * block; n0 < std::min(g.n, last * block); n0 += block) {
-      const std::size_t b = std::min(block, g.n - n0), ld = b * ohw;
-      for (std::size_t s = 0; s < b; ++s) {
-        im2col(x + (n0 + s) * g.c * g.h * g.w, g, ld, cols.data() + s * ohw);
-      }
-      T* out = b == 1 ? y + n0 * g.o * ohw : staged.data();  // [o, ld]
-      if (bias) {
-        for (std::size_t oc = 0; oc < g.o; ++oc) std::fill_n(out + oc * ld, ld, bias[oc]);
-      }
-      for (std::size_t gi = 0; gi < g.groups; ++gi) {
-        // out[og, ld] (+)= W_g[og, ckk] @ cols_g[ckk, ld]
-        gemm(blas, false, false, og, ld, ckk, w + gi * og * ckk, ckk, cols.data() + gi * ckk * ld,
-             ld, bias ? T(1) : T(0), out + gi * og * ld, ld);
-      }
-      if (b > 1) unstage(out, b, g.o, ohw, y + n0 * g.o * ohw);
-    }
-  });
+  const std::size_t ohw = g.out_plane(), og = g.o / g.groups, ckk = g.ckk();
+  for_each_block<T>(g, 1,
+                    [&](Blas blas, std::size_t, std::size_t n0, std::size_t b, T* cols, T* staged) {
+                      const std::size_t ld = b * ohw;
+                      for (std::size_t s = 0; s < b; ++s) {
+                        im2col(x + (n0 + s) * g.c * g.h * g.w, g, ld, cols + s * ohw);
+                      }
+                      T* out = b == 1 ? y + n0 * g.o * ohw : staged;  // [o, ld]
+                      if (bias) {
+                        for (std::size_t oc = 0; oc < g.o; ++oc)
+                          std::fill_n(out + oc * ld, ld, bias[oc]);
+                      }
+                      for (std::size_t gi = 0; gi < g.groups; ++gi) {
+                        // out[og, ld] (+)= W_g[og, ckk] @ cols_g[ckk, ld]
+                        gemm(blas, false, false, og, ld, ckk, w + gi * og * ckk, ckk,
+                             cols + gi * ckk * ld, ld, bias ? T(1) : T(0), out + gi * og * ld, ld);
+                      }
+                      if (b > 1) unstage(out, b, g.o, ohw, y + n0 * g.o * ohw);
+                    });
 }
 
 // dx (n, c, h, w) = col2im(W^T (ckk, o) @ dy), per group and block.
 template <class T>
 void input_grad_values(const T* dy, const T* w, const ConvGeometry& g, T* dx) {
-  const std::size_t ohw = g.out_plane(), og = g.o / g.groups, ckk = g.ckk(), block = block_size(g);
+  const std::size_t ohw = g.out_plane(), og = g.o / g.groups, ckk = g.ckk();
   const std::size_t sample = g.c * g.h * g.w;
-  for_each_block(g, 1, [&](Blas blas, std::size_t first, std::size_t last) {
-    std::vector<T>& cols = scratch<T>(0);
-    std::vector<T>& staged = scratch<T>(1);
-    cols.resize(g.groups * ckk * block * ohw);
-    if (block > 1) staged.resize(g.o * block * ohw);
-    for (std::size_t n0 = first * block; n0 < std::min(g.n, last * block); n0 += block) {
-      const std::size_t b = std::min(block, g.n - n0), ld = b * ohw;
-      const T* d = dy + n0 * g.o * ohw;
-      if (b > 1) {
-        stage(d, b, g.o, ohw, staged.data());
-        d = staged.data();
-      }
-      for (std::size_t gi = 0; gi < g.groups; ++gi) {
-        // cols_g[ckk, ld] = W_g[og, ckk]^T @ dy_g[og, ld]
-        gemm(blas, true, false, ckk, ld, og, w + gi * og * ckk, ckk, d + gi * og * ld, ld, T(0),
-             cols.data() + gi * ckk * ld, ld);
-      }
-      std::fill_n(dx + n0 * sample, b * sample, T(0));
-      for (std::size_t s = 0; s < b; ++s) {
-        col2im(cols.data() + s * ohw, g, ld, dx + (n0 + s) * sample);
-      }
-    }
-  });
+  for_each_block<T>(g, 1,
+                    [&](Blas blas, std::size_t, std::size_t n0, std::size_t b, T* cols, T* staged) {
+                      const std::size_t ld = b * ohw;
+                      const T* d = dy + n0 * g.o * ohw;
+                      if (b > 1) {
+                        stage(d, b, g.o, ohw, staged);
+                        d = staged;
+                      }
+                      for (std::size_t gi = 0; gi < g.groups; ++gi) {
+                        // cols_g[ckk, ld] = W_g[og, ckk]^T @ dy_g[og, ld]
+                        gemm(blas, true, false, ckk, ld, og, w + gi * og * ckk, ckk,
+                             d + gi * og * ld, ld, T(0), cols + gi * ckk * ld, ld);
+                      }
+                      std::fill_n(dx + n0 * sample, b * sample, T(0));
+                      for (std::size_t s = 0; s < b; ++s)
+                        col2im(cols + s * ohw, g, ld, dx + (n0 + s) * sample);
+                    });
 }
 
 // Blocks per partial sum of the weight gradient when the blocks run on the pool: at most 16
@@ -372,34 +373,30 @@ std::size_t weight_grad_grain(const ConvGeometry& g) {
 // into dw itself, or on the pool into one partial sum per `weight_grad_grain` blocks, then added.
 template <class T>
 void weight_grad_values(const T* x, const T* dy, const ConvGeometry& g, T* dw) {
-  const std::size_t ohw = g.out_plane(), og = g.o / g.groups, ckk = g.ckk(), block = block_size(g);
+  const std::size_t ohw = g.out_plane(), og = g.o / g.groups, ckk = g.ckk();
   const std::size_t grain = weight_grad_grain(g), size = g.o * ckk;
   const std::size_t partials = (block_count(g) + grain - 1) / grain;
-  std::vector<T> partial_sums(partials > 1 ? partials * size : 0);
-  for_each_block(g, grain, [&](Blas blas, std::size_t first, std::size_t last) {
-    std::vector<T>& cols = scratch<T>(0);
-    std::vector<T>& staged = scratch<T>(1);
-    cols.resize(g.groups * ckk * block * ohw);
-    if (block > 1) staged.resize(g.o * block * ohw);
-    T* sum = partials > 1 ? partial_sums.data() + (first / grain) * size : dw;
-    std::fill_n(sum, size, T(0));
-    for (std::size_t n0 = first * block; n0 < std::min(g.n, last * block); n0 += block) {
-      const std::size_t b = std::min(block, g.n - n0), ld = b * ohw;
-      for (std::size_t s = 0; s < b; ++s) {
-        im2col(x + (n0 + s) * g.c * g.h * g.w, g, ld, cols.data() + s * ohw);
-      }
-      const T* d = dy + n0 * g.o * ohw;
-      if (b > 1) {
-        stage(d, b, g.o, ohw, staged.data());
-        d = staged.data();
-      }
-      for (std::size_t gi = 0; gi < g.groups; ++gi) {
-        // dW_g[og, ckk] += dy_g[og, ld] @ cols_g[ckk, ld]^T
-        gemm(blas, false, true, og, ckk, ld, d + gi * og * ld, ld, cols.data() + gi * ckk * ld, ld,
-             T(1), sum + gi * og * ckk, ckk);
-      }
-    }
-  });
+  std::vector<T> partial_sums(partials > 1 ? partials * size : 0);  // zeros
+  if (partials == 1) std::fill_n(dw, size, T(0));
+  for_each_block<T>(
+      g, grain,
+      [&](Blas blas, std::size_t piece, std::size_t n0, std::size_t b, T* cols, T* staged) {
+        const std::size_t ld = b * ohw;
+        T* sum = partials > 1 ? partial_sums.data() + piece * size : dw;
+        for (std::size_t s = 0; s < b; ++s) {
+          im2col(x + (n0 + s) * g.c * g.h * g.w, g, ld, cols + s * ohw);
+        }
+        const T* d = dy + n0 * g.o * ohw;
+        if (b > 1) {
+          stage(d, b, g.o, ohw, staged);
+          d = staged;
+        }
+        for (std::size_t gi = 0; gi < g.groups; ++gi) {
+          // dW_g[og, ckk] += dy_g[og, ld] @ cols_g[ckk, ld]^T
+          gemm(blas, false, true, og, ckk, ld, d + gi * og * ld, ld, cols + gi * ckk * ld, ld, T(1),
+               sum + gi * og * ckk, ckk);
+        }
+      });
   if (partials > 1) {
     std::copy_n(partial_sums.data(), size, dw);
     for (std::size_t p = 1; p < partials; ++p) {
