@@ -4,13 +4,19 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 extern "C" {
 void openblas_set_num_threads(int n) __attribute__((weak));
 int openblas_get_num_threads() __attribute__((weak));
+int openblas_get_num_procs() __attribute__((weak));
+// autograd/blas_load.cpp (libxgrad_blas_load), which OpenBLAS loads after.
+int xgrad_blas_load_deferred();
+void xgrad_blas_load_restore();
 }
 
 namespace xgrad {
@@ -18,11 +24,32 @@ namespace xgrad {
 namespace {
 std::atomic<int> thread_cap{0};  // 0: never set
 
-// OpenBLAS's thread count as it chose it when it loaded (OPENBLAS_NUM_THREADS, else the cores):
-// the threads its pool already has. Read before xgrad first changes the count.
+// Before main, once OpenBLAS has read it: the OPENBLAS_NUM_THREADS=1 that blas_load.cpp set for
+// OpenBLAS's constructor leaves the environment, which child processes inherit.
+[[maybe_unused]] const bool blas_load_restored = (xgrad_blas_load_restore(), true);
+
+// OpenBLAS's thread count when it loaded: the threads its pool already has. Read before xgrad
+// first changes the count.
 int loaded_blas_threads() {
   static const int loaded = openblas_get_num_threads ? std::max(1, openblas_get_num_threads()) : 1;
   return loaded;
+}
+
+// The cap when set_num_threads was never called: the count OpenBLAS chose when it loaded, or, if
+// blas_load.cpp had it load on one thread, the count it would have chosen (OMP_NUM_THREADS, at
+// most the cores it may run on, else those cores).
+int default_threads() {
+  static const int chosen = [] {
+    const int loaded = loaded_blas_threads();
+    if (!openblas_get_num_threads || !xgrad_blas_load_deferred() || loaded != 1) return loaded;
+    int cores = openblas_get_num_procs ? openblas_get_num_procs()
+                                       : static_cast<int>(std::thread::hardware_concurrency());
+    cores = std::max(1, cores);
+    const char* omp = std::getenv("OMP_NUM_THREADS");
+    const int asked = omp ? std::atoi(omp) : 0;  // as OpenBLAS reads it: "4,2" is 4
+    return asked > 0 ? std::min(asked, cores) : cores;
+  }();
+  return chosen;
 }
 
 // OpenBLAS's thread count, one process-wide number, is what these decide:
@@ -34,8 +61,9 @@ int loaded_blas_threads() {
 //   its worker threads, and a process that has a second thread pays for it in every shared_ptr
 //   copy (libstdc++ counts references with plain increments only while glibc reports one thread,
 //   __libc_single_threaded, which never turns back). A program whose products are all small (an
-//   overhead-bound one: op_overhead, mlp_small) and whose OpenBLAS loaded on one thread
-//   (OPENBLAS_NUM_THREADS=1) then stays single-threaded at any cap. docs/benchmarks.md measures it.
+//   overhead-bound one: op_overhead, mlp_small) and whose OpenBLAS loaded on one thread (as
+//   blas_load.cpp has it, unless the user gave a count) then stays single-threaded at any cap.
+//   docs/benchmarks.md measures it.
 std::mutex blas_mutex;
 int small_products_open = 0;  // guarded by blas_mutex
 int blas_threads = 0;         // what OpenBLAS was last given; 0: loaded_blas_threads()
@@ -70,7 +98,7 @@ void set_num_threads(int n) {
 
 int get_num_threads() {
   if (const int n = thread_cap.load(std::memory_order_relaxed); n > 0) return n;
-  int chosen = loaded_blas_threads();
+  int chosen = default_threads();
   int never_set = 0;
   if (!thread_cap.compare_exchange_strong(never_set, chosen)) chosen = never_set;
   return chosen;

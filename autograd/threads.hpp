@@ -10,13 +10,15 @@ namespace xgrad {
 /// losses), the calling thread counted in. Takes effect at once, for every thread. Neither pool
 /// starts a thread before work that can use it arrives: xgrad's pool at its first large enough
 /// parallel_for, OpenBLAS's (beyond the threads it started when it loaded) at the first product of
-/// kBlasParallelMinMultiplyAdds or more. A program of small ops whose OpenBLAS loaded on one thread
-/// (OPENBLAS_NUM_THREADS=1) thus stays single-threaded, which keeps every shared_ptr copy a plain
-/// increment rather than a locked one. Throws std::invalid_argument unless n >= 1.
+/// kBlasParallelMinMultiplyAdds or more. OpenBLAS loads on one thread unless OPENBLAS_NUM_THREADS
+/// or GOTO_NUM_THREADS asks for more (autograd/blas_load.cpp), so a program of small ops stays
+/// single-threaded, which keeps every shared_ptr copy a plain increment rather than a locked one.
+/// Throws std::invalid_argument unless n >= 1.
 void set_num_threads(int n);
 
-/// The current cap: the last set_num_threads, else what OpenBLAS chose at load time (from
-/// OPENBLAS_NUM_THREADS or the number of cores); 1 when the BLAS has no thread pool.
+/// The current cap: the last set_num_threads, else the count OpenBLAS chose when it loaded
+/// (OPENBLAS_NUM_THREADS), or would have chosen had blas_load.cpp not loaded it on one thread
+/// (OMP_NUM_THREADS, at most the cores, else the cores); 1 when the BLAS has no thread pool.
 int get_num_threads();
 
 namespace detail {

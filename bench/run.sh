@@ -12,8 +12,9 @@
 #        EXTRA_WORKLOADS (1: also xgrad's own conv_digits, conv2d_large and lstm_seq, against
 #        their libtorch and PyTorch peers in bench/peers; 0: WORKLOADS only),
 #        UPDATE_DOCS (1: fill docs/benchmarks.md and docs/images/benchmarks.png; 0: leave them),
-#        XGRAD_BLAS_AT_LOAD (1: xgrad_bench loads OpenBLAS on one thread and raises it to --threads
-#        itself; cap: OPENBLAS_NUM_THREADS=--threads, as for the peers)
+#        XGRAD_BLAS_AT_LOAD (unset: xgrad_bench runs without OPENBLAS_NUM_THREADS, as a user who
+#        never sets it, and caps its threads with --threads; cap: OPENBLAS_NUM_THREADS=--threads,
+#        as for the peers)
 #
 # Quick check of the script and the programs (not a measurement): REPS=1 ROUNDS=1 bash bench/run.sh
 set -uo pipefail
@@ -60,7 +61,7 @@ BUILD_DIR=$PEERS THREADS=1 REPS=1 WORKLOADS=matmul_512 \
   echo "cpu: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores"
   echo "kernel: $(uname -r)"
   echo "xgrad: $(git -C "$ROOT" describe --always --dirty 2>/dev/null)"
-  echo "OMP_WAIT_POLICY=$OMP_WAIT_POLICY REPS=$REPS ROUNDS=$ROUNDS THREADS=$THREADS XGRAD_BLAS_AT_LOAD=${XGRAD_BLAS_AT_LOAD:-1}"
+  echo "OMP_WAIT_POLICY=$OMP_WAIT_POLICY REPS=$REPS ROUNDS=$ROUNDS THREADS=$THREADS XGRAD_BLAS_AT_LOAD=${XGRAD_BLAS_AT_LOAD:-unset}"
   dpkg-query -W -f='${Package} ${Version}\n' python3-numpy python3-torch libtorch-dev \
     libdlib-dev libopenblas0-pthread 2>/dev/null
   echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -70,14 +71,15 @@ BUILD_DIR=$PEERS THREADS=1 REPS=1 WORKLOADS=matmul_512 \
 : >"$OUT"
 failed=0
 run() { # run ROUND THREADS CMD...: one process; its JSON line, tagged with the round, goes to $OUT
-  local round=$1 t=$2 blas=$2
+  local round=$1 t=$2 blas=(OPENBLAS_NUM_THREADS="$2")
   shift 2
-  # xgrad_bench caps OpenBLAS itself (--threads: set_num_threads) and raises it to the cap at the
-  # first product large enough to gain from it (autograd/threads.hpp), so it loads OpenBLAS on one
-  # thread: work without such a product then never starts a second thread (docs/benchmarks.md,
-  # Round 5). XGRAD_BLAS_AT_LOAD=cap loads it with the cap, as the peers are.
-  [[ $1 == */xgrad_bench && ${XGRAD_BLAS_AT_LOAD:-1} == 1 ]] && blas=1
-  OPENBLAS_NUM_THREADS=$blas OMP_NUM_THREADS=$t MKL_NUM_THREADS=$t \
+  # xgrad_bench caps its threads itself (--threads: set_num_threads), as a user of xgrad does, and
+  # runs without OPENBLAS_NUM_THREADS, as a user who never sets it: OpenBLAS then loads without its
+  # pool, which xgrad starts at the first product large enough to gain from it
+  # (autograd/blas_load.cpp; docs/benchmarks.md, Round 8). XGRAD_BLAS_AT_LOAD=cap sets the
+  # variable to the cap, as for the peers.
+  [[ $1 == */xgrad_bench && ${XGRAD_BLAS_AT_LOAD:-unset} == unset ]] && blas=(-u OPENBLAS_NUM_THREADS)
+  env "${blas[@]}" OMP_NUM_THREADS="$t" MKL_NUM_THREADS="$t" \
     "$@" --threads "$t" --reps "$REPS" | sed "s/^{/{\"round\": $round, /" | tee -a "$OUT" ||
     { echo "FAILED: $* --threads $t" >&2; failed=1; }
 }

@@ -1,5 +1,10 @@
-// A user program against the installed library: one gradient, printed and checked.
+// A user program against the installed library: one gradient, printed and checked, and, when
+// started with no OpenBLAS thread count (run.sh), OpenBLAS loaded without its pool
+// (autograd/blas_load.cpp, which the link order of the installed targets makes work).
+#include <sys/single_threaded.h>
+
 #include <cmath>
+#include <cstdlib>
 #include <iostream>
 
 #include "autograd/autograd.hpp"
@@ -7,6 +12,10 @@
 
 int main() {
   using namespace xgrad;
+  if (std::getenv("XGRAD_CONSUMER_EXPECT_ONE_THREAD") && !__libc_single_threaded) {
+    std::cout << "consumer: OpenBLAS started its pool when it loaded" << std::endl;
+    return 1;
+  }
   Tensor x = Tensor(xt::xarray<double>{1.0, 2.0, 3.0}, true);
   Tensor loss = sum(x * x);
   loss.backward();

@@ -11,4 +11,6 @@ cmake --install "$build" --prefix "$work/prefix" >/dev/null
 cmake -S "$here" -B "$work/build" -DCMAKE_PREFIX_PATH="$work/prefix" -DCMAKE_BUILD_TYPE=Release \
   >/dev/null
 cmake --build "$work/build" >/dev/null
-"$work/build/consumer"
+# No OpenBLAS thread count given: OpenBLAS loads on one thread (on a machine of one core anyway).
+env -u OPENBLAS_NUM_THREADS -u GOTO_NUM_THREADS -u OMP_NUM_THREADS \
+  XGRAD_CONSUMER_EXPECT_ONE_THREAD=1 "$work/build/consumer"

@@ -1,12 +1,14 @@
 // A program of small ops at a cap of two threads starts no thread (threads.hpp): it keeps glibc's
 // single-threaded mode, in which libstdc++ counts shared_ptr references without locked
-// instructions. Its own executable, run by CTest with OpenBLAS loaded on one thread
-// (OPENBLAS_NUM_THREADS=1) and one test case per process, so that no other test has started a
-// thread first.
+// instructions. Its own executable, run by CTest one test case per process, so that no other test
+// has started a thread first: the [single_thread] cases with OpenBLAS loaded on one thread
+// (OPENBLAS_NUM_THREADS=1), the [blas_load...] ones with the environment each names
+// (XGRAD_TEST_BLAS_ENV), for what autograd/blas_load.cpp does when OpenBLAS loads.
 #include <catch2/catch.hpp>
 
 #include <sys/single_threaded.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -17,10 +19,23 @@
 #include "nn/nn.hpp"
 
 extern "C" int openblas_get_num_threads() __attribute__((weak));
+extern "C" int openblas_get_num_procs() __attribute__((weak));
 
 using namespace xgrad;
 
 namespace {
+
+// True when CTest runs this case in the environment `name` of tests/CMakeLists.txt.
+bool in_environment(const char* name) {
+  const char* env = std::getenv("XGRAD_TEST_BLAS_ENV");
+  return env && std::strcmp(env, name) == 0;
+}
+
+// A product of 512 x 128 x 512 = 32 Mi multiply-adds: exactly kBlasParallelMinMultiplyAdds.
+Tensor large_product(Generator& generator) {
+  return matmul(uniform({512, 128}, -1.0, 1.0, generator, float32),
+                uniform({128, 512}, -1.0, 1.0, generator, float32));
+}
 
 bool loaded_on_one_thread() {
   const char* blas = std::getenv("OPENBLAS_NUM_THREADS");
@@ -76,7 +91,7 @@ TEST_CASE("the first large product gives OpenBLAS the cap of 2 threads", "[singl
   }
   set_num_threads(2);
   Generator generator(4);
-  // 512 x 128 x 512 = 32 Mi multiply-adds: exactly kBlasParallelMinMultiplyAdds.
+  // 512 x 128 x 512: exactly kBlasParallelMinMultiplyAdds.
   const Tensor a = uniform({512, 128}, -1.0, 1.0, generator, float32);
   const Tensor b = uniform({128, 512}, -1.0, 1.0, generator, float32);
   const Tensor one_thread = [&] {
@@ -98,4 +113,53 @@ TEST_CASE("the first large product gives OpenBLAS the cap of 2 threads", "[singl
   CHECK(openblas_get_num_threads() == 2);
   set_num_threads(1);
   CHECK(openblas_get_num_threads() == 1);
+}
+
+TEST_CASE("with no thread count chosen OpenBLAS loads without its pool until a large product",
+          "[blas_load]") {
+  if (!in_environment("unset") || !openblas_get_num_threads || !openblas_get_num_procs) {
+    WARN("run by CTest, with OPENBLAS_NUM_THREADS, GOTO_NUM_THREADS and OMP_NUM_THREADS unset");
+    return;
+  }
+  CHECK(std::getenv("OPENBLAS_NUM_THREADS") == nullptr);  // set for OpenBLAS, removed before main
+  REQUIRE(__libc_single_threaded);
+  CHECK(openblas_get_num_threads() == 1);
+  const int cores = openblas_get_num_procs();
+  CHECK(get_num_threads() == cores);  // the count OpenBLAS would have chosen
+  const double loss = small_work();
+  CHECK(std::isfinite(loss));
+  CHECK(__libc_single_threaded);
+  Generator generator(5);
+  const Tensor c = large_product(generator);
+  CHECK(c.sizes()[1] == 512);
+  CHECK(openblas_get_num_threads() == cores);
+  if (cores > 1) CHECK_FALSE(__libc_single_threaded);
+}
+
+TEST_CASE("with OMP_NUM_THREADS=1 and no OpenBLAS count the cap is 1 and no thread starts",
+          "[blas_load_omp]") {
+  if (!in_environment("omp1") || !openblas_get_num_threads) {
+    WARN("run by CTest, with OMP_NUM_THREADS=1 and OPENBLAS_NUM_THREADS unset");
+    return;
+  }
+  CHECK(std::getenv("OPENBLAS_NUM_THREADS") == nullptr);
+  CHECK(get_num_threads() == 1);
+  Generator generator(6);
+  large_product(generator);
+  CHECK(openblas_get_num_threads() == 1);
+  CHECK(__libc_single_threaded);
+}
+
+TEST_CASE("a thread count the user gave OpenBLAS is left to it", "[blas_load_user]") {
+  if (!in_environment("user2") || !openblas_get_num_threads || !openblas_get_num_procs) {
+    WARN("run by CTest, with OPENBLAS_NUM_THREADS=2");
+    return;
+  }
+  const char* blas = std::getenv("OPENBLAS_NUM_THREADS");
+  REQUIRE(blas);
+  CHECK(std::strcmp(blas, "2") == 0);
+  const int loaded = std::min(2, openblas_get_num_procs());
+  CHECK(openblas_get_num_threads() == loaded);
+  CHECK(get_num_threads() == loaded);
+  if (loaded > 1) CHECK_FALSE(__libc_single_threaded);  // OpenBLAS's pool, started as it loaded
 }
