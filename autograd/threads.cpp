@@ -8,7 +8,6 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
-#include <thread>
 
 extern "C" {
 void openblas_set_num_threads(int n) __attribute__((weak));
@@ -41,10 +40,8 @@ int loaded_blas_threads() {
 int default_threads() {
   static const int chosen = [] {
     const int loaded = loaded_blas_threads();
-    if (!openblas_get_num_threads || !xgrad_blas_load_deferred() || loaded != 1) return loaded;
-    int cores = openblas_get_num_procs ? openblas_get_num_procs()
-                                       : static_cast<int>(std::thread::hardware_concurrency());
-    cores = std::max(1, cores);
+    if (!openblas_get_num_procs || !xgrad_blas_load_deferred() || loaded != 1) return loaded;
+    const int cores = std::max(1, openblas_get_num_procs());
     const char* omp = std::getenv("OMP_NUM_THREADS");
     const int asked = omp ? std::atoi(omp) : 0;  // as OpenBLAS reads it: "4,2" is 4
     return asked > 0 ? std::min(asked, cores) : cores;
